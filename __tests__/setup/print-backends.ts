@@ -1,0 +1,6 @@
+import { hasTfjsNode, presentBackends } from './backends';
+
+export default function printBackends(): void {
+  const note = hasTfjsNode() ? '' : ' (tensorflow skipped: @tensorflow/tfjs-node is not installed)';
+  process.stdout.write(`\ntfjs-lstm tests run on backends: ${presentBackends().join(', ')}${note}\n`);
+}

@@ -1,0 +1,233 @@
+#!/usr/bin/python3
+"""Golden fixtures from real PyTorch for tfjs-lstm's tests.
+
+Builds, with fixed seeds, a matrix of nn.LSTM and nn.LSTMCell configurations and saves, for each:
+the parameters (PyTorch's own initialisation), the input and initial state, the outputs, and the
+gradients of a fixed scalar loss
+
+    L = sum(output * W_out) + sum(h_n * W_h) + sum(c_n * W_c)        (W_* fixed random tensors)
+
+with respect to every parameter, the input, h_0 and c_0 (dropout 0).
+
+Usage (PyTorch 1.13 from Debian: apt-get install -y python3-torch libopenblas0-pthread):
+    /usr/bin/python3 scripts/make-fixtures.py            # writes __tests__/fixtures/*.json
+    /usr/bin/python3 scripts/make-fixtures.py --check    # regenerates in memory, compares with the files
+
+The tests need only the JSON files, never PyTorch.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+
+import numpy as np
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURES = os.path.join(ROOT, "__tests__", "fixtures")
+
+# The seed exercise (../shared/seed-exercise.md): hidden 1, input 4, nine steps, hand-set weights.
+SEED_X = [[1, 0, 0, 1], [3, 1, 0, 1], [2, 0, 0, 1], [4, 1, 0, 1], [2, 0, 0, 1],
+          [1, 0, 1, 1], [3, -1, 0, 1], [6, 1, 0, 1], [1, 0, 1, 1]]
+SEED_W_IH = [[0, 100, 0, -10], [0, 100, 0, 10], [1, 0, 0, 0], [0, 0, 100, -10]]
+
+
+def arr(t):
+    """A tensor as {shape, data}: data flat, row-major, each float32 written in its shortest form."""
+    a = t.detach().cpu().numpy().astype(np.float32)
+    return {"shape": list(a.shape), "data": [float(str(v)) for v in a.reshape(-1)]}
+
+
+def lstm_case(name, seed, input_size, hidden_size, steps, batch, num_layers=1, bias=True,
+              batch_first=False, bidirectional=False, proj_size=0, with_state=False,
+              lengths=None, unbatched=False, weights=None):
+    torch.manual_seed(seed)
+    lstm = torch.nn.LSTM(input_size, hidden_size, num_layers=num_layers, bias=bias,
+                         batch_first=batch_first, bidirectional=bidirectional, proj_size=proj_size)
+    if weights is not None:
+        with torch.no_grad():
+            for k, v in weights.items():
+                getattr(lstm, k).copy_(torch.tensor(v, dtype=torch.float32))
+    dirs = 2 if bidirectional else 1
+    out_size = proj_size if proj_size > 0 else hidden_size
+    if unbatched:
+        x_shape = [steps, input_size]
+        state_lead = [num_layers * dirs]
+    else:
+        x_shape = [batch, steps, input_size] if batch_first else [steps, batch, input_size]
+        state_lead = [num_layers * dirs, batch]
+    x = SEED_INPUT(name, x_shape)
+    x.requires_grad_(True)
+    hx = None
+    if with_state:
+        h0 = (torch.randn(state_lead + [out_size]) * 0.5).requires_grad_(True)
+        c0 = (torch.randn(state_lead + [hidden_size]) * 0.5).requires_grad_(True)
+        hx = (h0, c0)
+
+    if lengths is not None:
+        packed = torch.nn.utils.rnn.pack_padded_sequence(
+            x, torch.tensor(lengths), batch_first=batch_first, enforce_sorted=False)
+        out_packed, (h_n, c_n) = lstm(packed, hx)
+        output, _ = torch.nn.utils.rnn.pad_packed_sequence(
+            out_packed, batch_first=batch_first, total_length=steps)
+    else:
+        output, (h_n, c_n) = lstm(x, hx)
+
+    w_out, w_h, w_c = torch.randn(output.shape), torch.randn(h_n.shape), torch.randn(c_n.shape)
+    loss = (output * w_out).sum() + (h_n * w_h).sum() + (c_n * w_c).sum()
+    loss.backward()
+
+    config = {"inputSize": input_size, "hiddenSize": hidden_size, "numLayers": num_layers,
+              "bias": bias, "batchFirst": batch_first, "bidirectional": bidirectional,
+              "projSize": proj_size}
+    case = {
+        "name": name,
+        "config": config,
+        "params": {k: arr(v) for k, v in lstm.named_parameters()},
+        "input": arr(x),
+        "hx": {"h": arr(hx[0]), "c": arr(hx[1])} if hx else None,
+        "lengths": lengths,
+        "output": arr(output), "hN": arr(h_n), "cN": arr(c_n),
+        "lossWeights": {"output": arr(w_out), "hN": arr(w_h), "cN": arr(w_c)},
+        "grads": {
+            "params": {k: arr(v.grad) for k, v in lstm.named_parameters()},
+            "input": arr(x.grad),
+            "h0": arr(hx[0].grad) if hx else None,
+            "c0": arr(hx[1].grad) if hx else None,
+        },
+    }
+    return case
+
+
+def cell_case(name, seed, input_size, hidden_size, batch, bias=True, with_state=True, unbatched=False):
+    torch.manual_seed(seed)
+    cell = torch.nn.LSTMCell(input_size, hidden_size, bias=bias)
+    lead = [] if unbatched else [batch]
+    x = SEED_INPUT(name, lead + [input_size]).requires_grad_(True)
+    hx = None
+    if with_state:
+        hx = ((torch.randn(lead + [hidden_size]) * 0.5).requires_grad_(True),
+              (torch.randn(lead + [hidden_size]) * 0.5).requires_grad_(True))
+    h1, c1 = cell(x, hx)
+    w_h, w_c = torch.randn(h1.shape), torch.randn(c1.shape)
+    ((h1 * w_h).sum() + (c1 * w_c).sum()).backward()
+    return {
+        "name": name,
+        "config": {"inputSize": input_size, "hiddenSize": hidden_size, "bias": bias},
+        "params": {k: arr(v) for k, v in cell.named_parameters()},
+        "input": arr(x),
+        "hx": {"h": arr(hx[0]), "c": arr(hx[1])} if hx else None,
+        "hN": arr(h1), "cN": arr(c1),
+        "lossWeights": {"hN": arr(w_h), "cN": arr(w_c)},
+        "grads": {
+            "params": {k: arr(v.grad) for k, v in cell.named_parameters()},
+            "input": arr(x.grad),
+            "h0": arr(hx[0].grad) if hx else None,
+            "c0": arr(hx[1].grad) if hx else None,
+        },
+    }
+
+
+def SEED_INPUT(name, shape):
+    if name.startswith("seed_exercise"):
+        x = torch.tensor(SEED_X, dtype=torch.float32)
+        return x.reshape(shape).clone()
+    return torch.randn(shape)
+
+
+def seed_exercise_cases():
+    zeros = [0.0, 0.0, 0.0, 0.0]
+    lstm_w = {"weight_ih_l0": SEED_W_IH, "weight_hh_l0": [[0.0]] * 4,
+              "bias_ih_l0": zeros, "bias_hh_l0": zeros}
+    # Part 3: nn.LSTM with batch_first=True on the whole sequence.
+    return [lstm_case("seed_exercise_part3", 0, 4, 1, 9, 1, batch_first=True, weights=lstm_w)]
+
+
+def seed_exercise_part2():
+    """Part 2: nn.LSTMCell in a loop, h and c carried by hand. Returns the h of every step."""
+    cell = torch.nn.LSTMCell(4, 1)
+    with torch.no_grad():
+        cell.weight_ih.copy_(torch.tensor(SEED_W_IH, dtype=torch.float32))
+        cell.weight_hh.zero_()
+        cell.bias_ih.zero_()
+        cell.bias_hh.zero_()
+    h = c = torch.zeros(1, 1)
+    hs = []
+    with torch.no_grad():
+        for row in SEED_X:
+            h, c = cell(torch.tensor([row], dtype=torch.float32), (h, c))
+            hs.append(h[0, 0].item())
+    return {"output": [float(str(np.float32(v))) for v in hs],
+            "hN": float(str(np.float32(h.item()))), "cN": float(str(np.float32(c.item())))}
+
+
+def lstm_cases():
+    return seed_exercise_cases() + [
+        lstm_case("basic", 1, 3, 5, 4, 2),
+        lstm_case("no_bias", 2, 3, 4, 5, 2, bias=False),
+        lstm_case("two_layers_state", 3, 4, 6, 5, 3, num_layers=2, with_state=True),
+        lstm_case("three_layers_bidirectional", 4, 3, 4, 6, 2, num_layers=3, bidirectional=True),
+        lstm_case("bidirectional_state", 5, 5, 8, 7, 3, bidirectional=True, with_state=True),
+        lstm_case("proj_two_layers_state", 6, 4, 8, 5, 2, num_layers=2, proj_size=3, with_state=True),
+        lstm_case("proj_bidirectional", 7, 3, 6, 4, 3, num_layers=2, proj_size=2, bidirectional=True),
+        lstm_case("batch_first_state", 8, 3, 5, 6, 4, num_layers=2, batch_first=True, with_state=True),
+        lstm_case("unbatched_state", 9, 3, 4, 5, 1, num_layers=2, with_state=True, unbatched=True),
+        lstm_case("unbatched_bidirectional_proj", 10, 3, 5, 4, 1, bidirectional=True, proj_size=2,
+                  batch_first=True, unbatched=True),
+        lstm_case("lengths", 11, 3, 5, 7, 4, lengths=[7, 3, 1, 5]),
+        lstm_case("lengths_bidirectional_proj_state", 12, 4, 6, 6, 3, num_layers=2, bidirectional=True,
+                  proj_size=3, batch_first=True, with_state=True, lengths=[2, 6, 4]),
+        lstm_case("seq_len_1", 13, 4, 5, 1, 3, num_layers=2, bidirectional=True),
+        lstm_case("hidden_1", 14, 2, 1, 10, 2, with_state=True),
+        lstm_case("no_bias_bidirectional_batch_first_state", 15, 3, 4, 5, 2, bias=False,
+                  bidirectional=True, batch_first=True, with_state=True),
+        lstm_case("long_lengths", 16, 5, 16, 50, 2, lengths=[50, 23], with_state=True),
+        lstm_case("hidden_64_seq_50", 17, 32, 64, 50, 2),
+    ]
+
+
+def cell_cases():
+    return [
+        cell_case("cell_basic", 101, 3, 4, 2),
+        cell_case("cell_unbatched_zero_state", 102, 5, 3, 1, with_state=False, unbatched=True),
+        cell_case("cell_unbatched_state", 103, 4, 2, 1, unbatched=True),
+        cell_case("cell_no_bias", 104, 3, 5, 3, bias=False),
+        cell_case("cell_hidden_64", 105, 32, 64, 4),
+    ]
+
+
+def build():
+    torch.set_default_dtype(torch.float32)
+    return {
+        "lstm.json": {"torch": torch.__version__, "cases": lstm_cases()},
+        "lstm-cell.json": {"torch": torch.__version__, "cases": cell_cases(),
+                           "seedExercisePart2": seed_exercise_part2()},
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="compare regenerated fixtures with the files")
+    args = parser.parse_args()
+    files = build()
+    if args.check:
+        ok = True
+        for fname, content in files.items():
+            with open(os.path.join(FIXTURES, fname)) as f:
+                same = json.load(f) == json.loads(json.dumps(content))
+            print(f"{fname}: {'same' if same else 'DIFFERENT'}")
+            ok = ok and same
+        sys.exit(0 if ok else 1)
+    os.makedirs(FIXTURES, exist_ok=True)
+    for fname, content in files.items():
+        path = os.path.join(FIXTURES, fname)
+        with open(path, "w") as f:
+            json.dump(content, f, separators=(",", ":"))
+            f.write("\n")
+        print(f"wrote {os.path.relpath(path, ROOT)} ({os.path.getsize(path) / 1024:.0f} KiB, "
+              f"{len(content['cases'])} cases)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+/**
+ * tfjs-lstm: PyTorch-exact `LSTMCell` and `LSTM` for TensorFlow.js, with a hand-derived backward
+ * pass.
+ */
+export { LSTM } from './layers/lstm';
+export type { LSTMOptions, LSTMForwardOptions } from './layers/lstm';
+export { LSTMCell } from './layers/lstm-cell';
+export type { LSTMCellOptions } from './layers/lstm-cell';
+export { Module } from './layers/module';
+export { lstmStep } from './ops/cell-step';
+export type { StepResult } from './ops/cell-step';
+export { lstmForward, lstmBackward } from './ops/bptt';
+export type { SequenceOptions, StepCache, ForwardResult, Gradients } from './ops/bptt';
+export { lstmLayer } from './ops/lstm-layer';
+export type { GradientMode, LayerOptions, LayerResult } from './ops/lstm-layer';
+export type { LSTMWeights } from './ops/weights';
+export type { StateDict, StateDictValue, NestedArray, LoadResult } from './io/state-dict';

@@ -1,0 +1,130 @@
+import * as tf from '@tensorflow/tfjs';
+
+import { convertStateDict, LoadResult, StateDict } from '../io/state-dict';
+import { SeedSequence } from '../util/random';
+
+/**
+ * The part of PyTorch's `nn.Module` these layers need: named parameters held as `tf.Variable`s in
+ * registration order, training/eval mode, state dicts, and disposal.
+ */
+export abstract class Module {
+  /** True in training mode (the default, as in PyTorch): dropout is active. */
+  training = true;
+
+  private readonly params = new Map<string, tf.Variable>();
+  private disposedFlag = false;
+  /** Seeds for initialisation and dropout when the user gave a seed; else tfjs draws its own. */
+  protected readonly seeds?: SeedSequence;
+
+  protected constructor(
+    /** The class name used in messages, as PyTorch uses it. */
+    protected readonly moduleName: string,
+    seed?: number,
+  ) {
+    if (seed !== undefined) {
+      if (typeof seed !== 'number' || !Number.isFinite(seed)) {
+        throw new TypeError(`${moduleName}: seed should be a finite number, got ${String(seed)}`);
+      }
+      this.seeds = new SeedSequence(seed);
+    }
+  }
+
+  /** Adds a parameter drawn from U(-bound, bound), PyTorch's default for recurrent layers. */
+  protected addUniformParameter(name: string, shape: number[], bound: number): void {
+    const init = tf.randomUniform(shape, -bound, bound, 'float32', this.seeds?.next());
+    this.params.set(name, tf.variable(init, true));
+    init.dispose();
+  }
+
+  /** The parameter named `name`. */
+  protected param(name: string): tf.Variable {
+    const p = this.params.get(name);
+    if (!p) throw new Error(`${this.moduleName} has no parameter ${name}`);
+    return p;
+  }
+
+  protected checkNotDisposed(): void {
+    if (this.disposedFlag) throw new Error(`${this.moduleName} has been disposed`);
+  }
+
+  /** A seed for the next random draw (a dropout mask), or undefined when unseeded. */
+  protected nextSeed(): number | undefined {
+    return this.seeds?.next();
+  }
+
+  /**
+   * `[name, variable]` pairs in PyTorch's order and with its names.
+   *
+   * ```ts
+   * new LSTM({inputSize: 2, hiddenSize: 3}).namedParameters().map(([name]) => name);
+   * // ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0']
+   * ```
+   */
+  namedParameters(): [string, tf.Variable][] {
+    this.checkNotDisposed();
+    return [...this.params.entries()];
+  }
+
+  /** The parameters in PyTorch's order. */
+  parameters(): tf.Variable[] {
+    return this.namedParameters().map(([, v]) => v);
+  }
+
+  /**
+   * A copy of every parameter, keyed by PyTorch's names. The caller owns (and disposes) the copies.
+   *
+   * ```ts
+   * const sd = rnn.stateDict();
+   * sd.weight_ih_l0.print();
+   * tf.dispose(Object.values(sd));
+   * ```
+   */
+  stateDict(): Record<string, tf.Tensor> {
+    const dict: Record<string, tf.Tensor> = {};
+    for (const [name, v] of this.namedParameters()) dict[name] = v.clone();
+    return dict;
+  }
+
+  /**
+   * Copies values into the parameters. Values may be tensors, nested arrays (`tolist()` in
+   * Python) or flat arrays. With `strict` (the default) the keys must match exactly. Either every
+   * parameter is loaded or, on any error, none is.
+   *
+   * ```ts
+   * rnn.loadStateDict({weight_ih_l0: [[...], ...], ...});
+   * ```
+   */
+  loadStateDict(dict: StateDict, options: { strict?: boolean } = {}): LoadResult {
+    this.checkNotDisposed();
+    const expected = new Map([...this.params].map(([name, v]) => [name, v.shape]));
+    const { tensors, result } = convertStateDict(this.moduleName, dict, expected, options.strict ?? true);
+    for (const [name, t] of tensors) {
+      this.param(name).assign(t);
+      t.dispose();
+    }
+    return result;
+  }
+
+  /** Training mode: dropout is active. Returns the module, as PyTorch does. */
+  train(mode = true): this {
+    this.training = mode;
+    return this;
+  }
+
+  /** Evaluation mode: dropout is off. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Frees the parameters. The module cannot be used afterwards. */
+  dispose(): void {
+    if (this.disposedFlag) return;
+    for (const v of this.params.values()) v.dispose();
+    this.params.clear();
+    this.disposedFlag = true;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposedFlag;
+  }
+}

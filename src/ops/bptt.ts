@@ -1,0 +1,227 @@
+import * as tf from '@tensorflow/tfjs';
+
+import { lstmStep } from './cell-step';
+import { LSTMWeights } from './weights';
+
+/**
+ * One LSTM layer in one direction over a whole sequence: a forward that returns a cache, and the
+ * hand-derived backward (backpropagation through time) that consumes it. The derivation, and the
+ * names used here (dh, dc, dhNew, dcNew, dr, dI, dF, dG, dO, dZ), are in `docs/bptt.md`.
+ */
+
+/** Options of a sequence pass. */
+export interface SequenceOptions {
+  /** Process the sequence from its last valid step to its first (the reverse direction). */
+  reverse?: boolean;
+  /**
+   * Valid length of each batch entry, as for PyTorch's `pack_padded_sequence`. Steps at or past a
+   * sequence's length leave its state unchanged and output zeros.
+   */
+  lengths?: readonly number[];
+}
+
+/** What the backward pass needs of step t. Stored at index t whatever the direction. */
+export interface StepCache {
+  i: tf.Tensor;
+  f: tf.Tensor;
+  g: tf.Tensor;
+  o: tf.Tensor;
+  tanhC: tf.Tensor;
+  /** The state the step started from (h_{t-1}, c_{t-1}; h_{t+1}, c_{t+1} in reverse). */
+  hPrev: tf.Tensor;
+  cPrev: tf.Tensor;
+}
+
+export interface ForwardResult {
+  /** h at every step, [T, N, P]; zero at steps past a sequence's length. */
+  output: tf.Tensor;
+  /** h and c after each sequence's last valid step, [N, P] and [N, H]. */
+  hN: tf.Tensor;
+  cN: tf.Tensor;
+  cache: StepCache[];
+}
+
+export interface Gradients {
+  dx: tf.Tensor;
+  dh0: tf.Tensor;
+  dc0: tf.Tensor;
+  dWeightIh: tf.Tensor;
+  dWeightHh: tf.Tensor;
+  /** The gradient of both b_ih and b_hh (they enter z as a sum). Absent without bias. */
+  dBias?: tf.Tensor;
+  dWeightHr?: tf.Tensor;
+}
+
+/** Time steps in the order they are processed. */
+export function stepOrder(steps: number, reverse = false): number[] {
+  const order = Array.from({ length: steps }, (_, t) => t);
+  return reverse ? order.reverse() : order;
+}
+
+/**
+ * Masks for variable-length batches: `masks[t]` is a [N, 1] bool tensor, true where step t is
+ * inside the sequence, or null where every sequence covers step t (no masking needed there).
+ */
+export function stepMasks(steps: number, lengths?: readonly number[]): (tf.Tensor | null)[] {
+  return Array.from({ length: steps }, (_, t) => {
+    if (!lengths || lengths.every((len) => t < len)) return null;
+    return tf.tensor2d(
+      lengths.map((len) => (t < len ? 1 : 0)),
+      [lengths.length, 1],
+      'bool',
+    );
+  });
+}
+
+/**
+ * Zeroes input rows past each sequence's length, so padding (whatever it holds, NaN included)
+ * never reaches the state or the weight gradients, as with a packed sequence in PyTorch.
+ */
+export function maskPadding(x: tf.Tensor, lengths?: readonly number[]): tf.Tensor {
+  if (!lengths) return x;
+  const [steps, batch] = x.shape;
+  if (lengths.every((len) => len >= steps)) return x;
+  const valid = new Uint8Array(steps * batch);
+  for (let t = 0; t < steps; t++) {
+    for (let b = 0; b < batch; b++) valid[t * batch + b] = t < lengths[b] ? 1 : 0;
+  }
+  return tf.where(tf.tensor3d(valid, [steps, batch, 1], 'bool'), x, tf.zerosLike(x));
+}
+
+/**
+ * The forward pass over a sequence, keeping what `lstmBackward` needs.
+ *
+ * ```ts
+ * const {output, hN, cN, cache} = lstmForward(x, h0, c0, {weightIh, weightHh});
+ * ```
+ */
+export function lstmForward(
+  x: tf.Tensor,
+  h0: tf.Tensor,
+  c0: tf.Tensor,
+  w: LSTMWeights,
+  options: SequenceOptions = {},
+): ForwardResult {
+  const [steps, batch, inputSize] = x.shape;
+  const gates = w.weightIh.shape[0];
+  // The input projection of all steps in one product; transposed weights keep the matMuls plain.
+  let xz = tf.matMul(tf.reshape(maskPadding(x, options.lengths), [steps * batch, inputSize]), tf.transpose(w.weightIh));
+  if (w.biasIh && w.biasHh) xz = tf.add(xz, tf.add(w.biasIh, w.biasHh));
+  const kernelHh = tf.transpose(w.weightHh);
+  const kernelHr = w.weightHr && tf.transpose(w.weightHr);
+  const masks = stepMasks(steps, options.lengths);
+
+  let h = h0;
+  let c = c0;
+  const outputs: tf.Tensor[] = new Array(steps);
+  const cache: StepCache[] = new Array(steps);
+  for (const t of stepOrder(steps, options.reverse)) {
+    const xzT = tf.slice(xz, [t * batch, 0], [batch, gates]);
+    const s = lstmStep(xzT, h, c, kernelHh, kernelHr);
+    cache[t] = { i: s.i, f: s.f, g: s.g, o: s.o, tanhC: s.tanhC, hPrev: h, cPrev: c };
+    const m = masks[t];
+    if (m) {
+      outputs[t] = tf.where(m, s.h, tf.zerosLike(s.h));
+      h = tf.where(m, s.h, h);
+      c = tf.where(m, s.c, c);
+    } else {
+      outputs[t] = s.h;
+      h = s.h;
+      c = s.c;
+    }
+  }
+  return { output: tf.stack(outputs) as tf.Tensor, hN: h, cN: c, cache };
+}
+
+/**
+ * Backpropagation through time for `lstmForward`: the gradients of a loss with respect to the
+ * input, the initial state and the weights, given its gradients `dOutput`, `dhN` and `dcN` with
+ * respect to the forward's `output`, `hN` and `cN`.
+ *
+ * The reverse loop computes only the per-step gate gradients dZ_t; the weight gradients are then a
+ * few large products over all steps at once.
+ *
+ * ```ts
+ * const fwd = lstmForward(x, h0, c0, w);
+ * const grads = lstmBackward(dOutput, dhN, dcN, x, w, fwd.cache);
+ * ```
+ */
+export function lstmBackward(
+  dOutput: tf.Tensor,
+  dhN: tf.Tensor,
+  dcN: tf.Tensor,
+  x: tf.Tensor,
+  w: LSTMWeights,
+  cache: StepCache[],
+  options: SequenceOptions = {},
+): Gradients {
+  const [steps, batch, inputSize] = x.shape;
+  const outputSize = dhN.shape[1] as number;
+  const masks = stepMasks(steps, options.lengths);
+
+  // dh, dc: the gradient with respect to the state carried out of the step being processed.
+  let dh = dhN;
+  let dc = dcN;
+  const dZ: tf.Tensor[] = new Array(steps);
+  const dhNews: tf.Tensor[] = new Array(steps);
+  for (const t of stepOrder(steps, !options.reverse)) {
+    const { i, f, g, o, tanhC, cPrev } = cache[t];
+    const m = masks[t];
+    const dOutputT = tf.reshape(tf.slice(dOutput, [t, 0, 0], [1, batch, outputSize]), [batch, outputSize]);
+    // Only steps inside the sequence produced an output and a new state.
+    let dhNew: tf.Tensor = tf.add(dOutputT, dh);
+    let dcNew = dc;
+    if (m) {
+      dhNew = tf.where(m, dhNew, tf.zerosLike(dhNew));
+      dcNew = tf.where(m, dcNew, tf.zerosLike(dcNew));
+    }
+    // h = r W_hr^T with projections, h = r without; r = o * tanh(c).
+    const dr = w.weightHr ? tf.matMul(dhNew, w.weightHr) : dhNew;
+    const dO = tf.mul(dr, tanhC);
+    dcNew = tf.add(dcNew, tf.mul(tf.mul(dr, o), tf.sub(1, tf.square(tanhC))));
+    const dI = tf.mul(dcNew, g);
+    const dF = tf.mul(dcNew, cPrev);
+    const dG = tf.mul(dcNew, i);
+    // Through the activations: sigmoid' = s (1 - s), tanh' = 1 - tanh^2.
+    const dZt = tf.concat(
+      [
+        tf.mul(dI, tf.mul(i, tf.sub(1, i))),
+        tf.mul(dF, tf.mul(f, tf.sub(1, f))),
+        tf.mul(dG, tf.sub(1, tf.square(g))),
+        tf.mul(dO, tf.mul(o, tf.sub(1, o))),
+      ],
+      1,
+    );
+    const dhPrev = tf.matMul(dZt, w.weightHh);
+    // The additive cell path: dc_{t-1} = dc_t * f_t.
+    const dcPrev = tf.mul(dcNew, f);
+    // A step outside the sequence passed its state through unchanged, and so passes the gradient.
+    dh = m ? tf.where(m, dhPrev, dh) : dhPrev;
+    dc = m ? tf.where(m, dcPrev, dc) : dcPrev;
+    dZ[t] = dZt;
+    dhNews[t] = dhNew;
+  }
+
+  const dZAll = tf.concat(dZ, 0);
+  const x2d = tf.reshape(maskPadding(x, options.lengths), [steps * batch, inputSize]);
+  const hPrevAll = tf.concat(
+    cache.map((s) => s.hPrev),
+    0,
+  );
+  const grads: Gradients = {
+    dx: tf.reshape(tf.matMul(dZAll, w.weightIh), [steps, batch, inputSize]),
+    dh0: dh,
+    dc0: dc,
+    dWeightIh: tf.matMul(dZAll, x2d, true, false),
+    dWeightHh: tf.matMul(dZAll, hPrevAll, true, false),
+  };
+  if (w.biasIh) grads.dBias = tf.sum(dZAll, 0);
+  if (w.weightHr) {
+    const rAll = tf.concat(
+      cache.map((s) => tf.mul(s.o, s.tanhC)),
+      0,
+    );
+    grads.dWeightHr = tf.matMul(tf.concat(dhNews, 0), rAll, true, false);
+  }
+  return grads;
+}

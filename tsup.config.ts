@@ -1,0 +1,15 @@
+import { defineConfig } from 'tsup';
+
+// One source tree, two module formats: CommonJS for `require('tfjs-lstm')`, ES modules for `import`.
+// tfjs stays external so that users share one copy of tfjs-core with this package.
+export default defineConfig({
+  entry: ['src/index.ts'],
+  format: ['cjs', 'esm'],
+  outExtension: ({ format }) => ({ js: format === 'cjs' ? '.cjs' : '.mjs' }),
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'es2020',
+  tsconfig: 'tsconfig.build.json',
+  external: [/^@tensorflow\//],
+});
