@@ -215,7 +215,7 @@ export function lstmBackward(
     dWeightIh: tf.matMul(dZAll, x2d, true, false),
     dWeightHh: tf.matMul(dZAll, hPrevAll, true, false),
   };
-  if (w.biasIh) grads.dBias = tf.sum(dZAll, 0);
+  if (w.biasIh && w.biasHh) grads.dBias = tf.sum(dZAll, 0);
   if (w.weightHr) {
     const rAll = tf.concat(
       cache.map((s) => tf.mul(s.o, s.tanhC)),
