@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { GradientMode, lstmLayer } from '../ops/lstm-layer';
+import { GradientMode } from '../ops/lstm-layer';
+import { lstmStack } from '../ops/lstm-stack';
 import { LSTMWeights } from '../ops/weights';
 import {
   checkBoolean,
@@ -185,52 +186,23 @@ export class LSTM extends Module {
 
     const [output, hN, cN] = tf.tidy(() => {
       // Work time-major with a batch axis; restore the caller's layout at the end.
-      let layerInput = !batched ? tf.expandDims(x, 1) : this.batchFirst ? tf.transpose(x, [1, 0, 2]) : x;
-      const numStates = this.numLayers * this.numDirections;
-      // (Not tf.unstack: its gradient fails when it has a single output.)
-      const [h0, c0] = (state ?? []).map((s) => (batched ? s : tf.expandDims(s, 1)));
-      const initial = (s: tf.Tensor | undefined, k: number, size: number) =>
-        s ? tf.reshape(tf.slice(s, [k, 0, 0], [1, batch, size]), [batch, size]) : tf.zeros([batch, size]);
-      const hLast: tf.Tensor[] = new Array(numStates);
-      const cLast: tf.Tensor[] = new Array(numStates);
-      for (let layer = 0; layer < this.numLayers; layer++) {
-        if (layer > 0) layerInput = this.applyDropout(layerInput);
-        const outputs: tf.Tensor[] = [];
-        for (let dir = 0; dir < this.numDirections; dir++) {
-          const k = layer * this.numDirections + dir;
-          const result = lstmLayer(
-            layerInput,
-            initial(h0, k, this.outputSize),
-            initial(c0, k, this.hiddenSize),
-            this.weights(layer, dir),
-            { reverse: dir === 1, lengths, gradient: this.gradient },
-          );
-          outputs.push(result.output);
-          hLast[k] = result.hN;
-          cLast[k] = result.cN;
-        }
-        layerInput = outputs.length === 1 ? outputs[0] : tf.concat(outputs, 2);
-      }
-      let output = layerInput;
-      let hOut = tf.stack(hLast);
-      let cOut = tf.stack(cLast);
-      if (!batched) {
-        output = tf.squeeze(output, [1]);
-        hOut = tf.squeeze(hOut, [1]);
-        cOut = tf.squeeze(cOut, [1]);
-      } else if (this.batchFirst) {
-        output = tf.transpose(output, [1, 0, 2]);
-      }
-      return [output, hOut, cOut];
+      const timeMajor = !batched ? tf.expandDims(x, 1) : this.batchFirst ? tf.transpose(x, [1, 0, 2]) : x;
+      const [h0, c0] = state ? state.map((s) => (batched ? s : tf.expandDims(s, 1))) : [null, null];
+      const r = lstmStack(timeMajor, h0, c0, (layer, dir) => this.weights(layer, dir), {
+        numLayers: this.numLayers,
+        bidirectional: this.bidirectional,
+        outputSize: this.outputSize,
+        hiddenSize: this.hiddenSize,
+        gradient: this.gradient,
+        lengths,
+        dropout: this.dropout,
+        training: this.training,
+        nextSeed: () => this.nextSeed(),
+      });
+      if (!batched) return [tf.squeeze(r.output, [1]), tf.squeeze(r.hN, [1]), tf.squeeze(r.cN, [1])];
+      return [this.batchFirst ? tf.transpose(r.output, [1, 0, 2]) : r.output, r.hN, r.cN];
     });
     return [output, [hN, cN]];
-  }
-
-  /** PyTorch's inter-layer dropout: only in training mode, scaled by 1 / (1 - p). */
-  private applyDropout(x: tf.Tensor): tf.Tensor {
-    if (!this.training || this.dropout === 0) return x;
-    if (this.dropout === 1) return tf.mul(x, 0);
-    return tf.dropout(x, this.dropout, undefined, this.nextSeed());
   }
 
   private checkState(hx: unknown, batched: boolean, batch: number): [tf.Tensor, tf.Tensor] {
