@@ -11,7 +11,7 @@ const projects: Config['projects'] = presentBackends().map((backend) => ({
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] },
   setupFilesAfterEnv: ['<rootDir>/__tests__/setup/use-backend.ts'],
   // Examples import the package by name; in the repository that is the source.
-  moduleNameMapper: { '^tfjs-lstm$': '<rootDir>/src/index.ts' },
+  moduleNameMapper: { '^tfjs-lstm$': '<rootDir>/src/index.ts', '^tfjs-lstm/node$': '<rootDir>/src/node.ts' },
   globals: { __TFJS_BACKEND__: backend },
 }));
 

@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup';
 // One source tree, two module formats: CommonJS for `require('tfjs-lstm')`, ES modules for `import`.
 // tfjs stays external so that users share one copy of tfjs-core with this package.
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: ['src/index.ts', 'src/node.ts'],
   format: ['cjs', 'esm'],
   outExtension: ({ format }) => ({ js: format === 'cjs' ? '.cjs' : '.mjs' }),
   dts: true,

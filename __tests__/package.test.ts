@@ -8,13 +8,18 @@ const root = path.join(__dirname, '..');
 
 describe('the built package', () => {
   test('dist/ has CommonJS, ES modules and type declarations', () => {
-    for (const file of ['index.cjs', 'index.mjs', 'index.d.ts', 'index.d.mts']) {
+    for (const file of ['index.cjs', 'index.mjs', 'index.d.ts', 'index.d.mts', 'node.cjs', 'node.mjs', 'node.d.ts']) {
       expect({ file, exists: fs.existsSync(path.join(root, 'dist', file)) }).toEqual({ file, exists: true });
     }
   });
 
   test.each(['consumer.cjs', 'consumer.mjs'])('%s loads tfjs-lstm by name', (script) => {
     const out = execFileSync(process.execPath, [path.join(__dirname, 'package', script)], { cwd: root }).toString();
-    expect(JSON.parse(out.trim().split('\n').pop() as string)).toMatchObject({ shape: [4, 1, 3], cell: 'function' });
+    expect(JSON.parse(out.trim().split('\n').pop() as string)).toMatchObject({
+      shape: [4, 1, 3],
+      cell: 'function',
+      layer: 'function',
+      node: 'function',
+    });
   });
 });

@@ -52,6 +52,14 @@ export function checkProjSize(owner: string, projSize: unknown, hiddenSize: numb
 
 export { checkBoolean, checkInteger };
 
+/** Checks a `seed` option: any finite number (it seeds tfjs' generator through `SeedSequence`). */
+export function checkSeed(owner: string, seed: unknown): number {
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) {
+    throw new TypeError(`${owner}: seed should be a finite number, got ${String(seed)}`);
+  }
+  return seed;
+}
+
 /** Checks that `value` is a live float32 tensor of one of the ranks in `ranks`. */
 export function checkFloatTensor(owner: string, name: string, value: unknown, ranks: number[]): tf.Tensor {
   if (!(value instanceof tf.Tensor)) {

@@ -5,16 +5,21 @@ import { lstmStack } from '../ops/lstm-stack';
 import { LSTMWeights } from '../ops/weights';
 import {
   checkBoolean,
-  checkDropout,
   checkFloatTensor,
   checkGradientMode,
-  checkInteger,
   checkLengths,
   checkOptionNames,
-  checkProjSize,
   checkShape,
   checkStatePair,
 } from './checks';
+import {
+  checkArchitecture,
+  directionWeights,
+  LSTMArchitecture,
+  numDirections,
+  outputSize,
+  parameterShapes,
+} from './lstm-config';
 import { Module } from './module';
 
 /** Options of `LSTM`: PyTorch's `nn.LSTM` arguments in camelCase, plus `seed` and `gradient`. */
@@ -82,68 +87,40 @@ export class LSTM extends Module {
   readonly bidirectional: boolean;
   readonly projSize: number;
   gradient: GradientMode;
+  private readonly arch: LSTMArchitecture;
 
   constructor(options: LSTMOptions) {
     super('LSTM', options?.seed);
     checkOptionNames('LSTM', options, LSTM_OPTIONS);
-    this.inputSize = checkInteger('LSTM', 'inputSize', options.inputSize, 1);
-    this.hiddenSize = checkInteger('LSTM', 'hiddenSize', options.hiddenSize, 1);
-    this.numLayers = checkInteger('LSTM', 'numLayers', options.numLayers ?? 1, 1);
-    this.bias = checkBoolean('LSTM', 'bias', options.bias ?? true);
+    const arch = checkArchitecture('LSTM', options);
+    this.arch = arch;
+    this.inputSize = arch.inputSize;
+    this.hiddenSize = arch.hiddenSize;
+    this.numLayers = arch.numLayers;
+    this.bias = arch.bias;
     this.batchFirst = checkBoolean('LSTM', 'batchFirst', options.batchFirst ?? false);
-    this.dropout = checkDropout('LSTM', options.dropout ?? 0);
-    this.bidirectional = checkBoolean('LSTM', 'bidirectional', options.bidirectional ?? false);
-    this.projSize = checkProjSize('LSTM', options.projSize ?? 0, this.hiddenSize);
+    this.dropout = arch.dropout;
+    this.bidirectional = arch.bidirectional;
+    this.projSize = arch.projSize;
     this.gradient = checkGradientMode('LSTM', options.gradient ?? 'manual');
-    if (this.dropout > 0 && this.numLayers === 1) {
-      console.warn(
-        'LSTM: dropout option adds dropout after all but last recurrent layer, so non-zero dropout ' +
-          `expects numLayers greater than 1, but got dropout=${this.dropout} and numLayers=${this.numLayers}`,
-      );
-    }
-
-    // PyTorch's order: per layer, per direction: weight_ih, weight_hh, bias_ih, bias_hh, weight_hr.
-    const h = this.hiddenSize;
-    const bound = 1 / Math.sqrt(h);
-    for (let layer = 0; layer < this.numLayers; layer++) {
-      const layerInput = layer === 0 ? this.inputSize : this.outputSize * this.numDirections;
-      for (let dir = 0; dir < this.numDirections; dir++) {
-        const sfx = this.suffix(layer, dir);
-        this.addUniformParameter(`weight_ih${sfx}`, [4 * h, layerInput], bound);
-        this.addUniformParameter(`weight_hh${sfx}`, [4 * h, this.outputSize], bound);
-        if (this.bias) {
-          this.addUniformParameter(`bias_ih${sfx}`, [4 * h], bound);
-          this.addUniformParameter(`bias_hh${sfx}`, [4 * h], bound);
-        }
-        if (this.projSize > 0) this.addUniformParameter(`weight_hr${sfx}`, [this.projSize, h], bound);
-      }
-    }
+    // PyTorch's initialisation of every parameter: U(-1/sqrt(hiddenSize), 1/sqrt(hiddenSize)).
+    const bound = 1 / Math.sqrt(this.hiddenSize);
+    for (const [name, shape] of parameterShapes(arch)) this.addUniformParameter(name, shape, bound);
   }
 
   /** 2 when bidirectional, else 1. */
   get numDirections(): number {
-    return this.bidirectional ? 2 : 1;
+    return numDirections(this.arch);
   }
 
   /** Size of h: projSize when projecting, else hiddenSize. */
   get outputSize(): number {
-    return this.projSize > 0 ? this.projSize : this.hiddenSize;
-  }
-
-  private suffix(layer: number, dir: number): string {
-    return `_l${layer}${dir === 1 ? '_reverse' : ''}`;
+    return outputSize(this.arch);
   }
 
   /** The parameters of one layer and direction, as the ops take them. */
   weights(layer: number, dir: number): LSTMWeights {
-    const sfx = this.suffix(layer, dir);
-    const w: LSTMWeights = { weightIh: this.param(`weight_ih${sfx}`), weightHh: this.param(`weight_hh${sfx}`) };
-    if (this.bias) {
-      w.biasIh = this.param(`bias_ih${sfx}`);
-      w.biasHh = this.param(`bias_hh${sfx}`);
-    }
-    if (this.projSize > 0) w.weightHr = this.param(`weight_hr${sfx}`);
-    return w;
+    return directionWeights(this.arch, (name) => this.param(name), layer, dir);
   }
 
   /**

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { convertStateDict, LoadResult, StateDict } from '../io/state-dict';
 import { SeedSequence } from '../util/random';
+import { checkSeed } from './checks';
 
 /**
  * The part of PyTorch's `nn.Module` these layers need: named parameters held as `tf.Variable`s in
@@ -21,12 +22,7 @@ export abstract class Module {
     protected readonly moduleName: string,
     seed?: number,
   ) {
-    if (seed !== undefined) {
-      if (typeof seed !== 'number' || !Number.isFinite(seed)) {
-        throw new TypeError(`${moduleName}: seed should be a finite number, got ${String(seed)}`);
-      }
-      this.seeds = new SeedSequence(seed);
-    }
+    if (seed !== undefined) this.seeds = new SeedSequence(checkSeed(moduleName, seed));
   }
 
   /** Adds a parameter drawn from U(-bound, bound), PyTorch's default for recurrent layers. */

@@ -1,0 +1,25 @@
+import type * as tf from '@tensorflow/tfjs';
+
+/** The arguments every tfjs layer takes (`name`, `inputShape`, ...). */
+export type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+
+/** A tfjs-layers shape: null for unknown dimensions (the batch, a variable time length). */
+export type Shape = (number | null)[];
+
+/** Keras' base layer arguments, and what tfjs' deserialization adds to a saved config. */
+export const KERAS_LAYER_ARGS = [
+  'inputShape',
+  'batchInputShape',
+  'batchSize',
+  'dtype',
+  'name',
+  'trainable',
+  'weights',
+  'inputDType',
+  'customObjects',
+];
+
+/** The shape of the first input, when a layer is given the shapes of several. */
+export function firstShape(inputShape: Shape | Shape[]): Shape {
+  return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+}

@@ -1,0 +1,138 @@
+import * as tf from '@tensorflow/tfjs';
+
+import { GradientMode, lstmLayer } from '../ops/lstm-layer';
+import { LSTMWeights } from '../ops/weights';
+import { SeedSequence } from '../util/random';
+import { firstShape, KERAS_LAYER_ARGS, LayerArgs, Shape } from './keras';
+import { checkBoolean, checkGradientMode, checkInteger, checkOptionNames, checkSeed } from './checks';
+
+/** Arguments of `torchLSTMCell`: PyTorch's `nn.LSTMCell` options. */
+export interface TorchLSTMCellArgs extends LayerArgs {
+  hiddenSize: number;
+  /** Optional: taken from the input shape when the cell is built. */
+  inputSize?: number;
+  bias?: boolean;
+  /** Default 'manual' (the hand-derived backward pass). */
+  gradient?: GradientMode;
+  /** Repeatable initialisation. */
+  seed?: number;
+}
+
+const ARGS = ['hiddenSize', 'inputSize', 'bias', 'gradient', 'seed'];
+/**
+ * PyTorch's `nn.LSTMCell` as a tfjs RNN cell: `tf.layers.rnn({cell: torchLSTMCell({hiddenSize})})`
+ * runs it over sequences with Keras' RNN machinery (masking, `goBackwards`, `stateful`,
+ * `returnState`). Like Keras' own `lstmCell`, calling it on `[x, h, c]` returns `[h', h', c']`.
+ * Its weights are PyTorch's: `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`.
+ *
+ * ```ts
+ * const rnn = tf.layers.rnn({cell: torchLSTMCell({hiddenSize: 8}), returnSequences: true});
+ * const y = rnn.apply(tf.ones([2, 5, 3])) as tf.Tensor; // [2, 5, 8]
+ * ```
+ */
+export class TorchLSTMCell extends tf.layers.Layer {
+  static className = 'TorchLSTMCell';
+
+  readonly hiddenSize: number;
+  readonly bias: boolean;
+  readonly gradient: GradientMode;
+  readonly seed?: number;
+  /** The sizes of h and c, which tfjs-layers' RNN reads to make initial states. */
+  readonly stateSize: number[];
+  /** Part of tfjs-layers' RNNCell interface; this cell has no input or recurrent dropout. */
+  dropoutMask!: tf.Tensor | tf.Tensor[];
+  recurrentDropoutMask!: tf.Tensor | tf.Tensor[];
+  inputSize?: number;
+  private readonly seeds?: SeedSequence;
+  private params = new Map<string, tf.LayerVariable>();
+
+  constructor(args: TorchLSTMCellArgs) {
+    super(args);
+    checkOptionNames('TorchLSTMCell', args, [...ARGS, ...KERAS_LAYER_ARGS]);
+    this.hiddenSize = checkInteger('TorchLSTMCell', 'hiddenSize', args.hiddenSize, 1);
+    if (args.inputSize !== undefined) this.inputSize = checkInteger('TorchLSTMCell', 'inputSize', args.inputSize, 1);
+    this.bias = checkBoolean('TorchLSTMCell', 'bias', args.bias ?? true);
+    this.gradient = checkGradientMode('TorchLSTMCell', args.gradient ?? 'manual');
+    if (args.seed !== undefined) {
+      this.seed = checkSeed('TorchLSTMCell', args.seed);
+      this.seeds = new SeedSequence(this.seed);
+    }
+    this.stateSize = [this.hiddenSize, this.hiddenSize];
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const xShape = firstShape(inputShape);
+    const features = xShape[xShape.length - 1];
+    if (features === null)
+      throw new RangeError('TorchLSTMCell: the input feature size must be known to build the cell');
+    if (this.inputSize !== undefined && this.inputSize !== features) {
+      throw new RangeError(
+        `TorchLSTMCell: input has inconsistent input_size: got ${features}, expected ${this.inputSize}`,
+      );
+    }
+    this.inputSize = features;
+    const h = this.hiddenSize;
+    const bound = 1 / Math.sqrt(h);
+    const shapes: [string, number[]][] = [
+      ['weight_ih', [4 * h, features]],
+      ['weight_hh', [4 * h, h]],
+    ];
+    if (this.bias) shapes.push(['bias_ih', [4 * h]], ['bias_hh', [4 * h]]);
+    for (const [name, shape] of shapes) {
+      const init = tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: this.seeds?.next() });
+      this.params.set(name, this.addWeight(name, shape, 'float32', init));
+    }
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape[] {
+    const xShape = firstShape(inputShape);
+    const out = [xShape[0], this.hiddenSize];
+    return [out, out, out];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
+    if (!Array.isArray(inputs) || inputs.length !== 3) {
+      throw new RangeError(
+        `TorchLSTMCell: expected inputs [x, h, c], got ${Array.isArray(inputs) ? `${inputs.length} tensors` : 'one tensor'}`,
+      );
+    }
+    const [x, h, c] = inputs;
+    return tf.tidy(() => {
+      const w: LSTMWeights = { weightIh: this.variable('weight_ih'), weightHh: this.variable('weight_hh') };
+      if (this.bias) {
+        w.biasIh = this.variable('bias_ih');
+        w.biasHh = this.variable('bias_hh');
+      }
+      const { hN, cN } = lstmLayer(tf.expandDims(x, 0), h, c, w, { gradient: this.gradient });
+      return [hN, hN, cN];
+    });
+  }
+
+  private variable(name: string): tf.Variable {
+    return (this.params.get(name) as tf.LayerVariable).read() as tf.Variable;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    const config: tf.serialization.ConfigDict = {
+      hiddenSize: this.hiddenSize,
+      bias: this.bias,
+      gradient: this.gradient,
+    };
+    if (this.inputSize !== undefined) config.inputSize = this.inputSize;
+    if (this.seed !== undefined) config.seed = this.seed;
+    return { ...config, ...super.getConfig() };
+  }
+}
+tf.serialization.registerClass(TorchLSTMCell);
+
+/**
+ * Makes a `TorchLSTMCell`: PyTorch's `nn.LSTMCell` as a cell for `tf.layers.rnn`.
+ *
+ * ```ts
+ * const cell = torchLSTMCell({hiddenSize: 8});
+ * ```
+ */
+export function torchLSTMCell(args: TorchLSTMCellArgs): TorchLSTMCell {
+  return new TorchLSTMCell(args);
+}

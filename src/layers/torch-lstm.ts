@@ -1,0 +1,283 @@
+import * as tf from '@tensorflow/tfjs';
+
+import { GradientMode } from '../ops/lstm-layer';
+import { lstmStack } from '../ops/lstm-stack';
+import { SeedSequence } from '../util/random';
+import { firstShape, KERAS_LAYER_ARGS, LayerArgs, Shape } from './keras';
+import { checkBoolean, checkGradientMode, checkLengths, checkOptionNames, checkSeed } from './checks';
+import {
+  checkArchitecture,
+  directionWeights,
+  LSTMArchitecture,
+  numDirections,
+  outputSize,
+  parameterShapes,
+} from './lstm-config';
+
+/** Arguments of `torchLSTM`: PyTorch's `nn.LSTM` options plus Keras' output options. */
+export interface TorchLSTMArgs extends LayerArgs {
+  hiddenSize: number;
+  /** Optional: taken from the input shape when the layer is built. */
+  inputSize?: number;
+  numLayers?: number;
+  bias?: boolean;
+  /** Dropout between layers, active only in training (`model.fit`, or `apply(x, {training: true})`). */
+  dropout?: number;
+  bidirectional?: boolean;
+  projSize?: number;
+  /** Keras: output every step, [N, T, D * P], or (the default, as in Keras) only the last, [N, D * P]. */
+  returnSequences?: boolean;
+  /** Keras: also output h_n and c_n, batch-major: [N, numLayers * D, P] and [N, numLayers * D, H]. */
+  returnState?: boolean;
+  /** Default 'manual' (the hand-derived backward pass). */
+  gradient?: GradientMode;
+  /** Repeatable initialisation and dropout masks. */
+  seed?: number;
+}
+
+const OWN_ARGS = [
+  'hiddenSize',
+  'inputSize',
+  'numLayers',
+  'bias',
+  'dropout',
+  'bidirectional',
+  'projSize',
+  'returnSequences',
+  'returnState',
+  'gradient',
+  'seed',
+];
+/**
+ * PyTorch's `nn.LSTM` as a tfjs layer, for `tf.sequential()` and `tf.model()`: batch-major input
+ * `[N, T, features]` as Keras layers take it, PyTorch's weights (named `weight_ih_l0`, ..., in
+ * PyTorch's order, shapes and initialisation) and all of its options. Initial states are extra
+ * inputs, `[x, h0, c0]` or `apply(x, {initialState: [h0, c0]})`, batch-major like the states it
+ * returns. A Keras mask (from `tf.layers.masking` or an embedding with `maskZero`) gives each
+ * sequence's length, as `lengths` does for `LSTM`.
+ *
+ * ```ts
+ * const model = tf.sequential({layers: [
+ *   torchLSTM({hiddenSize: 32, inputShape: [null, 8]}),
+ *   tf.layers.dense({units: 1}),
+ * ]});
+ * model.compile({optimizer: 'adam', loss: 'meanSquaredError'});
+ * ```
+ */
+export class TorchLSTM extends tf.layers.Layer {
+  static className = 'TorchLSTM';
+
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly bias: boolean;
+  readonly dropout: number;
+  readonly bidirectional: boolean;
+  readonly projSize: number;
+  readonly returnSequences: boolean;
+  readonly returnState: boolean;
+  readonly gradient: GradientMode;
+  readonly seed?: number;
+  inputSize?: number;
+  private arch?: LSTMArchitecture;
+  private readonly seeds?: SeedSequence;
+  private params = new Map<string, tf.LayerVariable>();
+
+  constructor(args: TorchLSTMArgs) {
+    super(args);
+    checkOptionNames('TorchLSTM', args, [...OWN_ARGS, ...KERAS_LAYER_ARGS]);
+    // Checked now with a stand-in input size, so that a bad option fails at construction.
+    const arch = checkArchitecture('TorchLSTM', { ...args, inputSize: args.inputSize ?? 1 });
+    this.inputSize = args.inputSize;
+    this.hiddenSize = arch.hiddenSize;
+    this.numLayers = arch.numLayers;
+    this.bias = arch.bias;
+    this.dropout = arch.dropout;
+    this.bidirectional = arch.bidirectional;
+    this.projSize = arch.projSize;
+    this.returnSequences = checkBoolean('TorchLSTM', 'returnSequences', args.returnSequences ?? false);
+    this.returnState = checkBoolean('TorchLSTM', 'returnState', args.returnState ?? false);
+    this.gradient = checkGradientMode('TorchLSTM', args.gradient ?? 'manual');
+    if (args.seed !== undefined) {
+      this.seed = checkSeed('TorchLSTM', args.seed);
+      this.seeds = new SeedSequence(this.seed);
+    }
+    this.supportsMasking = true;
+  }
+
+  private get numDirections(): number {
+    return this.bidirectional ? 2 : 1;
+  }
+
+  private get outputSize(): number {
+    return this.projSize > 0 ? this.projSize : this.hiddenSize;
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const xShape = firstShape(inputShape);
+    if (xShape.length !== 3) {
+      throw new RangeError(
+        `TorchLSTM: Expected input to be 3-D [batch, time, features] but received ${xShape.length}-D`,
+      );
+    }
+    const features = xShape[2];
+    if (features === null) throw new RangeError('TorchLSTM: the input feature size must be known to build the layer');
+    if (this.inputSize !== undefined && this.inputSize !== features) {
+      throw new RangeError(
+        `TorchLSTM: input.size(-1) must be equal to input_size. Expected ${this.inputSize}, got ${features}`,
+      );
+    }
+    this.inputSize = features;
+    this.arch = {
+      inputSize: features,
+      hiddenSize: this.hiddenSize,
+      numLayers: this.numLayers,
+      bias: this.bias,
+      dropout: this.dropout,
+      bidirectional: this.bidirectional,
+      projSize: this.projSize,
+    };
+    const bound = 1 / Math.sqrt(this.hiddenSize);
+    for (const [name, shape] of parameterShapes(this.arch)) {
+      const init = tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: this.seeds?.next() });
+      this.params.set(name, this.addWeight(name, shape, 'float32', init));
+    }
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    const [batch, steps] = firstShape(inputShape);
+    const features = this.numDirections * this.outputSize;
+    const output = this.returnSequences ? [batch, steps, features] : [batch, features];
+    if (!this.returnState) return output;
+    const states = this.numLayers * this.numDirections;
+    return [output, [batch, states, this.outputSize], [batch, states, this.hiddenSize]];
+  }
+
+  override computeMask(_inputs: tf.Tensor | tf.Tensor[], mask?: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
+    // The output keeps the input's mask when it has the time axis; states and last outputs have none.
+    const m = Array.isArray(mask) ? mask[0] : mask;
+    const outputMask = (this.returnSequences && m ? m : null) as tf.Tensor;
+    return this.returnState ? [outputMask, null as unknown as tf.Tensor, null as unknown as tf.Tensor] : outputMask;
+  }
+
+  /** Accepts Keras' `initialState` keyword as extra inputs, as tfjs-layers' RNNs do. */
+  override apply(
+    inputs: tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.SymbolicTensor[],
+    kwargs?: Record<string, unknown>,
+  ): tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.SymbolicTensor[] {
+    const initialState = kwargs?.initialState as (tf.Tensor | tf.SymbolicTensor)[] | undefined;
+    if (!initialState) return super.apply(inputs, kwargs);
+    const rest = { ...kwargs };
+    delete rest.initialState;
+    const all = [...(Array.isArray(inputs) ? inputs : [inputs]), ...initialState];
+    return super.apply(all as tf.Tensor[], rest);
+  }
+
+  override call(
+    inputs: tf.Tensor | tf.Tensor[],
+    kwargs: { training?: boolean; mask?: tf.Tensor | tf.Tensor[] },
+  ): tf.Tensor | tf.Tensor[] {
+    const arch = this.arch as LSTMArchitecture;
+    const [x, h0, c0] = Array.isArray(inputs) ? inputs : [inputs];
+    if (Array.isArray(inputs) && inputs.length !== 1 && inputs.length !== 3) {
+      throw new RangeError(`TorchLSTM: expected inputs [x] or [x, h0, c0], got ${inputs.length} tensors`);
+    }
+    const [batch, steps] = x.shape as number[];
+    const mask = Array.isArray(kwargs?.mask) ? kwargs.mask[0] : kwargs?.mask;
+    const lengths = mask ? lengthsFromMask(mask, batch, steps) : undefined;
+    return tf.tidy(() => {
+      const states = this.numLayers * this.numDirections;
+      const timeMajorState = (s: tf.Tensor | undefined, size: number, name: string) => {
+        if (!s) return null;
+        if (!tf.util.arraysEqual(s.shape, [batch, states, size])) {
+          throw new RangeError(
+            `TorchLSTM: Expected ${name} size [${batch}, ${states}, ${size}] (batch-major), got [${s.shape.join(', ')}]`,
+          );
+        }
+        return tf.transpose(s, [1, 0, 2]);
+      };
+      const r = lstmStack(
+        tf.transpose(x, [1, 0, 2]),
+        timeMajorState(h0, this.outputSize, 'h0'),
+        timeMajorState(c0, this.hiddenSize, 'c0'),
+        (layer, dir) => directionWeights(arch, (name) => this.variable(name), layer, dir),
+        {
+          numLayers: this.numLayers,
+          bidirectional: this.bidirectional,
+          outputSize: outputSize(arch),
+          hiddenSize: this.hiddenSize,
+          gradient: this.gradient,
+          lengths,
+          dropout: this.dropout,
+          training: kwargs?.training ?? false,
+          nextSeed: () => this.seeds?.next(),
+        },
+      );
+      // Without sequences, the output is each sequence's last one: for the forward direction the
+      // final h, for the reverse direction the h at step 0, where it ends; both are in h_n.
+      const dirs = numDirections(arch);
+      const output = this.returnSequences
+        ? tf.transpose(r.output, [1, 0, 2])
+        : tf.reshape(tf.transpose(tf.slice(r.hN, [states - dirs, 0, 0], [dirs, batch, this.outputSize]), [1, 0, 2]), [
+            batch,
+            dirs * this.outputSize,
+          ]);
+      if (!this.returnState) return output;
+      return [output, tf.transpose(r.hN, [1, 0, 2]), tf.transpose(r.cN, [1, 0, 2])];
+    });
+  }
+
+  /** The variable behind a parameter: what the ops (and customGrad) must see to give gradients. */
+  private variable(name: string): tf.Variable {
+    return (this.params.get(name) as tf.LayerVariable).read() as tf.Variable;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    const config: tf.serialization.ConfigDict = {
+      hiddenSize: this.hiddenSize,
+      numLayers: this.numLayers,
+      bias: this.bias,
+      dropout: this.dropout,
+      bidirectional: this.bidirectional,
+      projSize: this.projSize,
+      returnSequences: this.returnSequences,
+      returnState: this.returnState,
+      gradient: this.gradient,
+    };
+    if (this.inputSize !== undefined) config.inputSize = this.inputSize;
+    if (this.seed !== undefined) config.seed = this.seed;
+    return { ...config, ...super.getConfig() };
+  }
+}
+tf.serialization.registerClass(TorchLSTM);
+
+/** Sequence lengths from a Keras mask [N, T]: each row must be a prefix of ones (padding at the end). */
+function lengthsFromMask(mask: tf.Tensor, batch: number, steps: number): number[] {
+  const values = mask.dataSync();
+  const lengths: number[] = [];
+  for (let b = 0; b < batch; b++) {
+    let len = 0;
+    while (len < steps && values[b * steps + len]) len++;
+    for (let t = len; t < steps; t++) {
+      if (values[b * steps + t]) {
+        throw new RangeError(
+          `TorchLSTM: the mask of sequence ${b} has a gap (step ${t} is valid after padding at step ${len}); ` +
+            'only padding at the end is supported, as with pack_padded_sequence',
+        );
+      }
+    }
+    lengths.push(len);
+  }
+  return checkLengths('TorchLSTM', lengths, batch, steps);
+}
+
+/**
+ * Makes a `TorchLSTM` layer: PyTorch's `nn.LSTM` for `tf.sequential()` and `tf.model()`.
+ *
+ * ```ts
+ * const layer = torchLSTM({hiddenSize: 16, numLayers: 2, bidirectional: true, inputShape: [10, 4]});
+ * ```
+ */
+export function torchLSTM(args: TorchLSTMArgs): TorchLSTM {
+  return new TorchLSTM(args);
+}
