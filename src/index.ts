@@ -21,3 +21,12 @@ export { lstmLayer } from './ops/lstm-layer';
 export type { GradientMode, LayerOptions, LayerResult } from './ops/lstm-layer';
 export type { LSTMWeights } from './ops/weights';
 export type { StateDict, StateDictValue, NestedArray, LoadResult } from './io/state-dict';
+export {
+  copyFromKerasLSTM,
+  copyToKerasLSTM,
+  denseToLinearWeights,
+  kerasToLstmWeights,
+  linearToDenseWeights,
+  lstmToKerasWeights,
+} from './io/keras';
+export type { DirectionKey, HasStateDict } from './io/keras';

@@ -119,3 +119,28 @@ export function convertStateDict(
   }
   return { tensors, result: { missingKeys, unexpectedKeys } };
 }
+
+/** Where a loaded value goes: a parameter's shape and how to write it. */
+export interface ParameterSlot {
+  shape: readonly number[];
+  assign(value: tf.Tensor): void;
+}
+
+/**
+ * Loads a state dict into named parameters, all or nothing (see `convertStateDict`); the shared
+ * body of every `loadStateDict`.
+ */
+export function loadParameters(
+  owner: string,
+  slots: ReadonlyMap<string, ParameterSlot>,
+  dict: StateDict,
+  strict: boolean,
+): LoadResult {
+  const expected = new Map([...slots].map(([name, slot]) => [name, slot.shape]));
+  const { tensors, result } = convertStateDict(owner, dict, expected, strict);
+  for (const [name, t] of tensors) {
+    (slots.get(name) as ParameterSlot).assign(t);
+    t.dispose();
+  }
+  return result;
+}

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { convertStateDict, LoadResult, StateDict } from '../io/state-dict';
+import { loadParameters, LoadResult, StateDict } from '../io/state-dict';
 import { SeedSequence } from '../util/random';
 import { checkSeed } from './checks';
 
@@ -92,13 +92,10 @@ export abstract class Module {
    */
   loadStateDict(dict: StateDict, options: { strict?: boolean } = {}): LoadResult {
     this.checkNotDisposed();
-    const expected = new Map([...this.params].map(([name, v]) => [name, v.shape]));
-    const { tensors, result } = convertStateDict(this.moduleName, dict, expected, options.strict ?? true);
-    for (const [name, t] of tensors) {
-      this.param(name).assign(t);
-      t.dispose();
-    }
-    return result;
+    const slots = new Map(
+      [...this.params].map(([name, v]) => [name, { shape: v.shape, assign: (t: tf.Tensor) => v.assign(t) }]),
+    );
+    return loadParameters(this.moduleName, slots, dict, options.strict ?? true);
   }
 
   /** Training mode: dropout is active. Returns the module, as PyTorch does. */

@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 
 import { GradientMode, lstmLayer } from '../ops/lstm-layer';
 import { LSTMWeights } from '../ops/weights';
-import { SeedSequence } from '../util/random';
 import { firstShape, KERAS_LAYER_ARGS, LayerArgs, Shape } from './keras';
-import { checkBoolean, checkGradientMode, checkInteger, checkOptionNames, checkSeed } from './checks';
+import { TorchLayer } from './torch-layer';
+import { checkBoolean, checkGradientMode, checkInteger, checkOptionNames } from './checks';
 
 /** Arguments of `torchLSTMCell`: PyTorch's `nn.LSTMCell` options. */
 export interface TorchLSTMCellArgs extends LayerArgs {
@@ -30,33 +30,26 @@ const ARGS = ['hiddenSize', 'inputSize', 'bias', 'gradient', 'seed'];
  * const y = rnn.apply(tf.ones([2, 5, 3])) as tf.Tensor; // [2, 5, 8]
  * ```
  */
-export class TorchLSTMCell extends tf.layers.Layer {
+export class TorchLSTMCell extends TorchLayer {
   static className = 'TorchLSTMCell';
 
   readonly hiddenSize: number;
   readonly bias: boolean;
   readonly gradient: GradientMode;
-  readonly seed?: number;
   /** The sizes of h and c, which tfjs-layers' RNN reads to make initial states. */
   readonly stateSize: number[];
   /** Part of tfjs-layers' RNNCell interface; this cell has no input or recurrent dropout. */
   dropoutMask!: tf.Tensor | tf.Tensor[];
   recurrentDropoutMask!: tf.Tensor | tf.Tensor[];
   inputSize?: number;
-  private readonly seeds?: SeedSequence;
-  private params = new Map<string, tf.LayerVariable>();
 
   constructor(args: TorchLSTMCellArgs) {
-    super(args);
+    super('TorchLSTMCell', args);
     checkOptionNames('TorchLSTMCell', args, [...ARGS, ...KERAS_LAYER_ARGS]);
     this.hiddenSize = checkInteger('TorchLSTMCell', 'hiddenSize', args.hiddenSize, 1);
     if (args.inputSize !== undefined) this.inputSize = checkInteger('TorchLSTMCell', 'inputSize', args.inputSize, 1);
     this.bias = checkBoolean('TorchLSTMCell', 'bias', args.bias ?? true);
     this.gradient = checkGradientMode('TorchLSTMCell', args.gradient ?? 'manual');
-    if (args.seed !== undefined) {
-      this.seed = checkSeed('TorchLSTMCell', args.seed);
-      this.seeds = new SeedSequence(this.seed);
-    }
     this.stateSize = [this.hiddenSize, this.hiddenSize];
   }
 
@@ -78,10 +71,7 @@ export class TorchLSTMCell extends tf.layers.Layer {
       ['weight_hh', [4 * h, h]],
     ];
     if (this.bias) shapes.push(['bias_ih', [4 * h]], ['bias_hh', [4 * h]]);
-    for (const [name, shape] of shapes) {
-      const init = tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: this.seeds?.next() });
-      this.params.set(name, this.addWeight(name, shape, 'float32', init));
-    }
+    for (const [name, shape] of shapes) this.addParameter(name, shape, bound);
     this.built = true;
   }
 
@@ -109,8 +99,12 @@ export class TorchLSTMCell extends tf.layers.Layer {
     });
   }
 
-  private variable(name: string): tf.Variable {
-    return (this.params.get(name) as tf.LayerVariable).read() as tf.Variable;
+  protected ensureBuilt(): void {
+    if (this.built) return;
+    if (this.inputSize === undefined) {
+      throw new Error('TorchLSTMCell: the cell has no weights yet; give inputSize, or apply it to an input');
+    }
+    this.build([null, this.inputSize]);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 
 import { GradientMode } from '../ops/lstm-layer';
 import { lstmStack } from '../ops/lstm-stack';
-import { SeedSequence } from '../util/random';
 import { firstShape, KERAS_LAYER_ARGS, LayerArgs, Shape } from './keras';
-import { checkBoolean, checkGradientMode, checkLengths, checkOptionNames, checkSeed } from './checks';
+import { TorchLayer } from './torch-layer';
+import { checkBoolean, checkGradientMode, checkLengths, checkOptionNames } from './checks';
 import {
   checkArchitecture,
   directionWeights,
@@ -64,7 +64,7 @@ const OWN_ARGS = [
  * model.compile({optimizer: 'adam', loss: 'meanSquaredError'});
  * ```
  */
-export class TorchLSTM extends tf.layers.Layer {
+export class TorchLSTM extends TorchLayer {
   static className = 'TorchLSTM';
 
   readonly hiddenSize: number;
@@ -76,14 +76,11 @@ export class TorchLSTM extends tf.layers.Layer {
   readonly returnSequences: boolean;
   readonly returnState: boolean;
   readonly gradient: GradientMode;
-  readonly seed?: number;
   inputSize?: number;
   private arch?: LSTMArchitecture;
-  private readonly seeds?: SeedSequence;
-  private params = new Map<string, tf.LayerVariable>();
 
   constructor(args: TorchLSTMArgs) {
-    super(args);
+    super('TorchLSTM', args);
     checkOptionNames('TorchLSTM', args, [...OWN_ARGS, ...KERAS_LAYER_ARGS]);
     // Checked now with a stand-in input size, so that a bad option fails at construction.
     const arch = checkArchitecture('TorchLSTM', { ...args, inputSize: args.inputSize ?? 1 });
@@ -97,10 +94,6 @@ export class TorchLSTM extends tf.layers.Layer {
     this.returnSequences = checkBoolean('TorchLSTM', 'returnSequences', args.returnSequences ?? false);
     this.returnState = checkBoolean('TorchLSTM', 'returnState', args.returnState ?? false);
     this.gradient = checkGradientMode('TorchLSTM', args.gradient ?? 'manual');
-    if (args.seed !== undefined) {
-      this.seed = checkSeed('TorchLSTM', args.seed);
-      this.seeds = new SeedSequence(this.seed);
-    }
     this.supportsMasking = true;
   }
 
@@ -137,10 +130,7 @@ export class TorchLSTM extends tf.layers.Layer {
       projSize: this.projSize,
     };
     const bound = 1 / Math.sqrt(this.hiddenSize);
-    for (const [name, shape] of parameterShapes(this.arch)) {
-      const init = tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: this.seeds?.next() });
-      this.params.set(name, this.addWeight(name, shape, 'float32', init));
-    }
+    for (const [name, shape] of parameterShapes(this.arch)) this.addParameter(name, shape, bound);
     this.built = true;
   }
 
@@ -227,9 +217,12 @@ export class TorchLSTM extends tf.layers.Layer {
     });
   }
 
-  /** The variable behind a parameter: what the ops (and customGrad) must see to give gradients. */
-  private variable(name: string): tf.Variable {
-    return (this.params.get(name) as tf.LayerVariable).read() as tf.Variable;
+  protected ensureBuilt(): void {
+    if (this.built) return;
+    if (this.inputSize === undefined) {
+      throw new Error('TorchLSTM: the layer has no weights yet; give inputSize or inputShape, or apply it to an input');
+    }
+    this.build([null, null, this.inputSize]);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

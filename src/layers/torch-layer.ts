@@ -1,0 +1,70 @@
+import * as tf from '@tensorflow/tfjs';
+
+import { LoadResult, loadParameters, ParameterSlot, StateDict } from '../io/state-dict';
+import { SeedSequence } from '../util/random';
+import { checkSeed } from './checks';
+import { LayerArgs } from './keras';
+
+/**
+ * What `TorchLSTM` and `TorchLSTMCell` share: parameters registered under PyTorch's names with
+ * PyTorch's initialisation, an optional seed, and PyTorch-style state dicts.
+ */
+export abstract class TorchLayer extends tf.layers.Layer {
+  readonly seed?: number;
+  protected readonly seeds?: SeedSequence;
+  private readonly params = new Map<string, tf.LayerVariable>();
+
+  protected constructor(
+    protected readonly owner: string,
+    args: LayerArgs & { seed?: number },
+  ) {
+    super(args);
+    if (args.seed !== undefined) {
+      this.seed = checkSeed(owner, args.seed);
+      this.seeds = new SeedSequence(this.seed);
+    }
+  }
+
+  /** Adds a weight named as PyTorch names it, drawn from U(-bound, bound) as PyTorch draws it. */
+  protected addParameter(name: string, shape: number[], bound: number): void {
+    const init = tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: this.seeds?.next() });
+    this.params.set(name, this.addWeight(name, shape, 'float32', init));
+  }
+
+  /** The variable behind a parameter: what the ops (and customGrad) must see to give gradients. */
+  protected variable(name: string): tf.Variable {
+    return (this.params.get(name) as tf.LayerVariable).read() as tf.Variable;
+  }
+
+  /** Builds the layer when its input size is known without an input. */
+  protected abstract ensureBuilt(): void;
+
+  /**
+   * A copy of every weight keyed by PyTorch's names (`weight_ih_l0`, ...), in PyTorch's order; the
+   * caller disposes the copies.
+   *
+   * ```ts
+   * const sd = layer.stateDict();
+   * ```
+   */
+  stateDict(): Record<string, tf.Tensor> {
+    this.ensureBuilt();
+    return Object.fromEntries([...this.params].map(([name, v]) => [name, v.read().clone()]));
+  }
+
+  /**
+   * Loads PyTorch-named values (tensors, nested or flat arrays), all or nothing, as
+   * `LSTM.loadStateDict` does.
+   *
+   * ```ts
+   * layer.loadStateDict(pytorchStateDict);
+   * ```
+   */
+  loadStateDict(dict: StateDict, options: { strict?: boolean } = {}): LoadResult {
+    this.ensureBuilt();
+    const slots = new Map<string, ParameterSlot>(
+      [...this.params].map(([name, v]) => [name, { shape: v.shape as number[], assign: (t) => void v.write(t) }]),
+    );
+    return loadParameters(this.owner, slots, dict, options.strict ?? true);
+  }
+}
