@@ -9,13 +9,20 @@ gradients of a fixed scalar loss
 
 with respect to every parameter, the input, h_0 and c_0 (dropout 0).
 
+It also trains a small PyTorch model (an LSTM and a linear head on the adding problem) and saves
+its weights as safetensors, with test inputs and the model's predictions, for the end-to-end test
+that runs it in tfjs; `--check-export FILE` loads weights exported back from tfjs into the same
+PyTorch model and checks its predictions.
+
 Usage (PyTorch 1.13 from Debian: apt-get install -y python3-torch libopenblas0-pthread):
-    /usr/bin/python3 scripts/make-fixtures.py            # writes __tests__/fixtures/*.json
+    /usr/bin/python3 scripts/make-fixtures.py            # writes __tests__/fixtures/*
     /usr/bin/python3 scripts/make-fixtures.py --check    # regenerates in memory, compares with the files
+    /usr/bin/python3 scripts/make-fixtures.py --check-export exported.safetensors
 
 The tests need only the JSON files, never PyTorch.
 """
 import argparse
+import importlib.util
 import json
 import math
 import os
@@ -26,6 +33,12 @@ import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "__tests__", "fixtures")
+TRAINED = os.path.join(FIXTURES, "trained")
+
+# The safetensors writer and reader written for the format tests, independent of the TypeScript ones.
+_spec = importlib.util.spec_from_file_location("st", os.path.join(ROOT, "scripts", "make-safetensors-fixtures.py"))
+st = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(st)
 
 # The seed exercise (../shared/seed-exercise.md): hidden 1, input 4, nine steps, hand-set weights.
 SEED_X = [[1, 0, 0, 1], [3, 1, 0, 1], [2, 0, 0, 1], [4, 1, 0, 1], [2, 0, 0, 1],
@@ -197,6 +210,84 @@ def cell_cases():
     ]
 
 
+class AddingModel(torch.nn.Module):
+    """An LSTM and a linear head on its last output: the model the end-to-end test brings to tfjs."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = torch.nn.LSTM(2, 16, num_layers=2, batch_first=True)
+        self.head = torch.nn.Linear(16, 1)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.head(out[:, -1])
+
+
+def adding_batch(batch, steps, gen):
+    """The adding problem: values in channel 0, two markers in channel 1; the target is the sum of
+    the two marked values."""
+    values = torch.rand(batch, steps, generator=gen)
+    markers = torch.zeros(batch, steps)
+    for b in range(batch):
+        first = int(torch.randint(0, steps // 2, (1,), generator=gen))
+        second = int(torch.randint(steps // 2, steps, (1,), generator=gen))
+        markers[b, first] = markers[b, second] = 1
+    return torch.stack([values, markers], 2), (values * markers).sum(1, keepdim=True)
+
+
+TRAINED_STEPS = 12
+
+
+def trained_model():
+    torch.manual_seed(2024)
+    gen = torch.Generator().manual_seed(7)
+    model = AddingModel()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    losses = []
+    for _ in range(400):
+        x, y = adding_batch(64, TRAINED_STEPS, gen)
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    x, y = adding_batch(8, TRAINED_STEPS, gen)
+    with torch.no_grad():
+        pred = model(x)
+    sd = model.state_dict()
+    tensors = [st.tensor(k, "F32", sd[k].reshape(-1).tolist(), list(sd[k].shape)) for k in sorted(sd)]
+    weights = st.safetensors_bytes(tensors)
+    info = {
+        "torch": torch.__version__,
+        "description": "nn.LSTM(2, 16, num_layers=2, batch_first=True) + nn.Linear(16, 1) on the last "
+                       f"step, trained 400 Adam steps on the adding problem (length {TRAINED_STEPS})",
+        "firstLoss": losses[0], "lastLoss": losses[-1],
+        "input": arr(x), "target": arr(y), "prediction": arr(pred),
+    }
+    return weights, info
+
+
+def check_export(path):
+    """Loads weights exported from tfjs into AddingModel and compares its predictions with the
+    fixture's (which came from the model trained here)."""
+    with open(os.path.join(TRAINED, "adding.json")) as f:
+        info = json.load(f)
+    with open(path, "rb") as f:
+        parsed = st.parse(f.read())
+    sd = {k: torch.tensor(np.frombuffer(raw, dtype="<f4").copy()).reshape(shape)
+          for k, (dtype, shape, raw) in parsed.items()}
+    model = AddingModel()
+    model.load_state_dict(sd)  # strict: every key and shape must match
+    x = torch.tensor(info["input"]["data"], dtype=torch.float32).reshape(info["input"]["shape"])
+    with torch.no_grad():
+        pred = model(x).reshape(-1)
+    expected = torch.tensor(info["prediction"]["data"])
+    err = ((pred - expected).abs().max() / expected.abs().max()).item()
+    print(f"{path}: {len(sd)} tensors loaded into PyTorch {torch.__version__}; "
+          f"prediction relative error {err:.2e}")
+    return err <= 1e-6
+
+
 def build():
     torch.set_default_dtype(torch.float32)
     return {
@@ -209,8 +300,12 @@ def build():
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="compare regenerated fixtures with the files")
+    parser.add_argument("--check-export", metavar="FILE", help="load tfjs-exported safetensors into PyTorch")
     args = parser.parse_args()
+    if args.check_export:
+        sys.exit(0 if check_export(args.check_export) else 1)
     files = build()
+    weights, info = trained_model()
     if args.check:
         ok = True
         for fname, content in files.items():
@@ -218,8 +313,17 @@ def main():
                 same = json.load(f) == json.loads(json.dumps(content))
             print(f"{fname}: {'same' if same else 'DIFFERENT'}")
             ok = ok and same
-        sys.exit(0 if ok else 1)
-    os.makedirs(FIXTURES, exist_ok=True)
+        with open(os.path.join(TRAINED, "adding.safetensors"), "rb") as f:
+            same = f.read() == weights
+        print(f"trained/adding.safetensors: {'same' if same else 'DIFFERENT'}")
+        sys.exit(0 if ok and same else 1)
+    os.makedirs(TRAINED, exist_ok=True)
+    with open(os.path.join(TRAINED, "adding.safetensors"), "wb") as f:
+        f.write(weights)
+    with open(os.path.join(TRAINED, "adding.json"), "w") as f:
+        json.dump(info, f, indent=1)
+        f.write("\n")
+    print(f"wrote trained/adding.safetensors and adding.json (loss {info['firstLoss']:.3f} -> {info['lastLoss']:.4f})")
     for fname, content in files.items():
         path = os.path.join(FIXTURES, fname)
         with open(path, "w") as f:

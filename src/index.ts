@@ -30,3 +30,6 @@ export {
   lstmToKerasWeights,
 } from './io/keras';
 export type { DirectionKey, HasStateDict } from './io/keras';
+export { selectPrefix, stateDictFromSafetensors, stateDictToJSON, stateDictToSafetensors } from './io/formats';
+export { readSafetensors, writeSafetensors, SafetensorsError } from './io/safetensors';
+export type { SafetensorsDtype, SafetensorsEntry, SafetensorsFile, SafetensorsInput } from './io/safetensors';

@@ -1,0 +1,62 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+
+import { stateDictFromSafetensors, stateDictToJSON, stateDictToSafetensors } from './formats';
+import { nestedShape, NestedArray } from './state-dict';
+
+function format(file: string): 'safetensors' | 'json' {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.safetensors') return 'safetensors';
+  if (ext === '.json') return 'json';
+  throw new Error(`expected a .safetensors or .json file, got ${JSON.stringify(file)}`);
+}
+
+/**
+ * Reads a state dict from a `.safetensors` file or a `.json` file of nested arrays (by its
+ * extension), as float32 tensors that the caller disposes.
+ *
+ * ```ts
+ * const sd = readStateDict('lstm.safetensors');
+ * rnn.loadStateDict(sd);
+ * tf.dispose(Object.values(sd));
+ * ```
+ */
+export function readStateDict(file: string): Record<string, tf.Tensor> {
+  if (format(file) === 'safetensors') return stateDictFromSafetensors(fs.readFileSync(file));
+  const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new TypeError(`${file}: expected a JSON object of parameter name to nested arrays`);
+  }
+  const dict: Record<string, tf.Tensor> = {};
+  try {
+    for (const [name, value] of Object.entries(parsed)) {
+      if (typeof value === 'number') {
+        dict[name] = tf.scalar(value);
+        continue;
+      }
+      const shape = nestedShape(name, value as NestedArray);
+      dict[name] = tf.tensor((value as number[]).flat(Infinity) as number[], shape, 'float32');
+    }
+  } catch (e) {
+    tf.dispose(Object.values(dict));
+    throw e;
+  }
+  return dict;
+}
+
+/**
+ * Writes a state dict as `.safetensors` (F32) or `.json` (nested arrays), by the file's extension.
+ *
+ * ```ts
+ * const sd = rnn.stateDict();
+ * writeStateDict('lstm.safetensors', sd);
+ * ```
+ */
+export function writeStateDict(file: string, dict: Record<string, tf.Tensor>, metadata?: Record<string, string>): void {
+  const bytes =
+    format(file) === 'safetensors'
+      ? stateDictToSafetensors(dict, metadata)
+      : Buffer.from(JSON.stringify(stateDictToJSON(dict)));
+  fs.writeFileSync(file, bytes);
+}
