@@ -1,12 +1,15 @@
 /**
  * `npm run bench`: times a forward pass and a training step (forward, backward, Adam update) of
  * tfjs-lstm's LSTM with the manual and the autodiff gradient, of tfjs-layers' `tf.layers.lstm`
- * (recurrentActivation 'sigmoid', the same sizes and backend) and, where it is installed, of
- * PyTorch on the same machine. Reports medians and the ratios between them.
+ * (recurrentActivation 'sigmoid', the same sizes, backend and batch-major input) and, where it is
+ * installed, of PyTorch on the same machine. Reports medians, ratios and peak tensor memory.
+ *
+ * The variants run in interleaved rounds (one of each per round), so that a slow patch of the
+ * machine slows all of them alike and the ratios stay fair.
  *
  *   npm run bench                                   # wasm and cpu, batch 32, seq 100, in 64, hidden 128
- *   npm run bench -- --backends wasm --repeats 20
- *   npm run bench -- --batch 16 --steps 400 --hidden 256
+ *   npm run bench -- --backends wasm --repeats 15
+ *   npm run bench -- --scaling                      # how tfjs-lstm's time grows with T and H (wasm)
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -23,97 +26,164 @@ interface Sizes {
   hidden: number;
 }
 
+interface Variant {
+  name: string;
+  forward: () => void;
+  train: () => void;
+  dispose: () => void;
+}
+
 interface Row {
   backend: string;
   variant: string;
   forwardMs: number;
   trainMs: number;
+  peakMB?: number;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function timeIt(f: () => void, repeats: number): Promise<number> {
-  for (let k = 0; k < 2; k++) f();
-  const times: number[] = [];
-  for (let k = 0; k < repeats; k++) {
-    const t0 = performance.now();
-    f();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
+function timed(f: () => void): number {
+  const t0 = performance.now();
+  f();
+  return performance.now() - t0;
 }
 
-/** A forward and a training step of a model `apply` over `vars`, on loss = mean(output^2). */
-async function measure(apply: (x: tf.Tensor) => tf.Tensor, vars: tf.Variable[], sizes: Sizes, repeats: number) {
-  const x = tf.randomNormal([sizes.batch, sizes.steps, sizes.inputSize], 0, 1, 'float32', 1);
+/** A forward and a training step of `apply` over `vars`, on loss = mean(output^2). */
+function variant(
+  name: string,
+  apply: (x: tf.Tensor) => tf.Tensor,
+  vars: tf.Variable[],
+  x: tf.Tensor,
+  free: () => void,
+): Variant {
   const opt = tf.train.adam(1e-3);
-  const forward = () => tf.tidy(() => void apply(x).dataSync());
-  const train = () =>
-    tf.tidy(() => {
-      const loss = opt.minimize(() => tf.mean(tf.square(apply(x))) as tf.Scalar, true, vars);
-      loss?.dataSync();
-    });
-  const forwardMs = await timeIt(forward, repeats);
-  const trainMs = await timeIt(train, repeats);
-  opt.dispose();
-  x.dispose();
-  return { forwardMs, trainMs };
+  return {
+    name,
+    forward: () => tf.tidy(() => void apply(x).dataSync()),
+    train: () =>
+      tf.tidy(() => {
+        const loss = opt.minimize(() => tf.mean(tf.square(apply(x))) as tf.Scalar, true, vars);
+        loss?.dataSync();
+      }),
+    dispose: () => {
+      opt.dispose();
+      free();
+    },
+  };
 }
 
-async function benchBackend(backend: string, sizes: Sizes, repeats: number): Promise<Row[]> {
-  await setupBackend(backend);
-  const rows: Row[] = [];
-  for (const gradient of ['manual', 'autodiff'] as const) {
+function makeVariants(sizes: Sizes, x: tf.Tensor, withPeers: boolean): Variant[] {
+  const variants: Variant[] = [];
+  for (const gradient of withPeers ? (['manual', 'autodiff'] as const) : (['manual'] as const)) {
     const rnn = new LSTM({ inputSize: sizes.inputSize, hiddenSize: sizes.hidden, batchFirst: true, gradient, seed: 1 });
-    const r = await measure((x) => rnn.forward(x)[0], rnn.parameters(), sizes, repeats);
-    rows.push({ backend, variant: `tfjs-lstm (${gradient})`, ...r });
-    rnn.dispose();
+    variants.push(
+      variant(
+        `tfjs-lstm (${gradient})`,
+        (input) => rnn.forward(input)[0],
+        rnn.parameters(),
+        x,
+        () => rnn.dispose(),
+      ),
+    );
   }
-  const layer = tf.layers.lstm({ units: sizes.hidden, returnSequences: true, recurrentActivation: 'sigmoid' });
-  tf.tidy(() => void layer.apply(tf.zeros([1, sizes.steps, sizes.inputSize]))); // builds the weights
-  const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
-  const r = await measure((x) => layer.apply(x) as tf.Tensor, vars, sizes, repeats);
-  rows.push({ backend, variant: 'tf.layers.lstm', ...r });
-  layer.dispose();
+  if (withPeers) {
+    const layer = tf.layers.lstm({ units: sizes.hidden, returnSequences: true, recurrentActivation: 'sigmoid' });
+    tf.tidy(() => void layer.apply(tf.zeros([1, sizes.steps, sizes.inputSize]))); // builds the weights
+    const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+    variants.push(
+      variant(
+        'tf.layers.lstm',
+        (input) => layer.apply(input) as tf.Tensor,
+        vars,
+        x,
+        () => layer.dispose(),
+      ),
+    );
+  }
+  return variants;
+}
+
+async function benchBackend(backend: string, sizes: Sizes, repeats: number, withPeers = true): Promise<Row[]> {
+  await setupBackend(backend);
+  const x = tf.randomNormal([sizes.batch, sizes.steps, sizes.inputSize], 0, 1, 'float32', 1);
+  const variants = makeVariants(sizes, x, withPeers);
+  const times = variants.map(() => ({ forward: [] as number[], train: [] as number[] }));
+  for (let round = -2; round < repeats; round++) {
+    variants.forEach((v, k) => {
+      const f = timed(v.forward);
+      const t = timed(v.train);
+      if (round >= 0) {
+        times[k].forward.push(f);
+        times[k].train.push(t);
+      }
+    });
+  }
+  const rows = await Promise.all(
+    variants.map(async (v, k) => {
+      const peak = (await tf.profile(() => v.train())).peakBytes;
+      return {
+        backend,
+        variant: v.name,
+        forwardMs: median(times[k].forward),
+        trainMs: median(times[k].train),
+        peakMB: peak / 2 ** 20,
+      };
+    }),
+  );
+  variants.forEach((v) => v.dispose());
+  x.dispose();
   return rows;
 }
 
-function benchTorch(sizes: Sizes, repeats: number): Row | null {
+function torchTimes(
+  sizes: Sizes,
+  repeats: number,
+): { version: string; threads: number; forward: number[]; train: number[] } | null {
   const python = '/usr/bin/python3';
   try {
     execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
   } catch {
-    console.log('PyTorch: not installed (apt-get install -y python3-torch libopenblas0-pthread); its row is skipped');
     return null;
   }
   const args = [sizes.batch, sizes.steps, sizes.inputSize, sizes.hidden, repeats, 2].map(String);
-  const out = execFileSync(python, [path.join(__dirname, 'torch_bench.py'), ...args]).toString();
-  const r = JSON.parse(out) as { torch: string; threads: number; forwardMs: number[]; trainMs: number[] };
-  return {
-    backend: `cpu, ${r.threads} threads`,
-    variant: `PyTorch ${r.torch}`,
-    forwardMs: median(r.forwardMs),
-    trainMs: median(r.trainMs),
-  };
+  const r = JSON.parse(execFileSync(python, [path.join(__dirname, 'torch_bench.py'), ...args]).toString());
+  return { version: r.torch, threads: r.threads, forward: r.forwardMs, train: r.trainMs };
 }
 
 function table(rows: Row[], torch: Row | null): string {
   const lines = [
-    '| backend | variant | forward ms | training step ms | training vs tf.layers.lstm | training vs PyTorch |',
-    '|---|---|---:|---:|---:|---:|',
+    '| backend | variant | forward ms | training step ms | peak tensor MB | forward vs tf.layers.lstm | training vs tf.layers.lstm | training / PyTorch |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     const peer = rows.find((p) => p.backend === r.backend && p.variant === 'tf.layers.lstm') as Row;
-    const vsLayers = `${(peer.trainMs / r.trainMs).toFixed(2)}x faster`;
-    const vsTorch = torch ? `${(r.trainMs / torch.trainMs).toFixed(2)}x slower` : 'n/a';
+    const fwd = `${(peer.forwardMs / r.forwardMs).toFixed(2)}x`;
+    const train = `${(peer.trainMs / r.trainMs).toFixed(2)}x`;
+    const vsTorch = torch ? `${(r.trainMs / torch.trainMs).toFixed(2)}` : 'n/a';
     lines.push(
-      `| ${r.backend} | ${r.variant} | ${r.forwardMs.toFixed(1)} | ${r.trainMs.toFixed(1)} | ${vsLayers} | ${vsTorch} |`,
+      `| ${r.backend} | ${r.variant} | ${r.forwardMs.toFixed(1)} | ${r.trainMs.toFixed(1)} | ${r.peakMB?.toFixed(1)} | ${fwd} | ${train} | ${vsTorch} |`,
     );
   }
   if (torch)
     lines.push(
-      `| ${torch.backend} | ${torch.variant} | ${torch.forwardMs.toFixed(1)} | ${torch.trainMs.toFixed(1)} | | |`,
+      `| ${torch.backend} | ${torch.variant} | ${torch.forwardMs.toFixed(1)} | ${torch.trainMs.toFixed(1)} | | | | 1.00 |`,
     );
+  return lines.join('\n');
+}
+
+async function scaling(base: Sizes, repeats: number, backend: string): Promise<string> {
+  const lines = ['| T | H | forward ms | training step ms | training ms per step of T |', '|---:|---:|---:|---:|---:|'];
+  const cases = [
+    ...[100, 400, 1600].map((steps) => ({ ...base, steps })),
+    ...[64, 256, 512].map((hidden) => ({ ...base, hidden })),
+  ];
+  for (const sizes of cases) {
+    const [row] = await benchBackend(backend, sizes, repeats, false);
+    lines.push(
+      `| ${sizes.steps} | ${sizes.hidden} | ${row.forwardMs.toFixed(1)} | ${row.trainMs.toFixed(1)} | ${(row.trainMs / sizes.steps).toFixed(3)} |`,
+    );
+  }
   return lines.join('\n');
 }
 
@@ -124,15 +194,34 @@ async function main(): Promise<void> {
     inputSize: Number(flag('input') ?? 64),
     hidden: Number(flag('hidden') ?? 128),
   };
-  const repeats = Number(flag('repeats') ?? 7);
-  const backends = (flag('backends') ?? 'wasm,cpu').split(',');
-  console.log(
-    `batch ${sizes.batch}, sequence ${sizes.steps}, input ${sizes.inputSize}, hidden ${sizes.hidden}; medians of ${repeats}`,
-  );
-  const rows: Row[] = [];
-  for (const backend of backends) rows.push(...(await benchBackend(backend, sizes, repeats)));
-  const torch = benchTorch(sizes, repeats);
-  const report = table(rows, torch);
+  const repeats = Number(flag('repeats') ?? 9);
+  const describe = `batch ${sizes.batch}, sequence ${sizes.steps}, input ${sizes.inputSize}, hidden ${sizes.hidden}; medians of ${repeats}`;
+  let report: string;
+  if (process.argv.includes('--scaling')) {
+    const backend = flag('backends') ?? 'wasm';
+    report = `tfjs-lstm (manual) on ${backend}, batch ${sizes.batch}, input ${sizes.inputSize}; medians of ${repeats}\n\n${await scaling(sizes, repeats, backend)}`;
+  } else {
+    console.log(describe);
+    const backends = (flag('backends') ?? 'wasm,cpu').split(',');
+    // PyTorch runs before and after the tfjs runs; its medians pool both, for the same reason the
+    // tfjs variants are interleaved.
+    const before = torchTimes(sizes, repeats);
+    const rows: Row[] = [];
+    for (const backend of backends) rows.push(...(await benchBackend(backend, sizes, repeats)));
+    const after = before && torchTimes(sizes, repeats);
+    const torch: Row | null =
+      before && after
+        ? {
+            backend: `cpu, ${before.threads} threads`,
+            variant: `PyTorch ${before.version}`,
+            forwardMs: median([...before.forward, ...after.forward]),
+            trainMs: median([...before.train, ...after.train]),
+          }
+        : null;
+    if (!torch)
+      console.log('PyTorch: not installed (apt-get install -y python3-torch libopenblas0-pthread); its row is skipped');
+    report = `${describe}\n\n${table(rows, torch)}`;
+  }
   console.log(`\n${report}`);
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
   fs.writeFileSync(path.join(__dirname, 'results', 'latest.md'), `${report}\n`);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { lstmBackward, lstmForward, SequenceOptions, StepCache } from './bptt';
+import { hasFusedKernels, LSTM_FORWARD, LSTM_FORWARD_PROJ } from '../kernels/register';
+import { Gradients, lstmBackward, lstmForward, maskPadding, SequenceOptions, StepCache } from './bptt';
 import { LSTMWeights } from './weights';
 
 /** How gradients of the LSTM are computed: the hand-derived BPTT, or tfjs' autodiff. */
@@ -22,8 +23,14 @@ export interface LayerResult {
 
 /**
  * One LSTM layer in one direction over a sequence `x` of shape [T, N, I], from the state
- * (`h0` [N, P], `c0` [N, H]). With `gradient: 'manual'` (the default) its gradient is the
- * hand-derived BPTT of `lstmBackward`; with `'autodiff'`, tfjs differentiates the forward's ops.
+ * (`h0` [N, P], `c0` [N, H]).
+ *
+ * - Without a gradient tape (inference), the forward runs as one fused kernel on `cpu` and
+ *   `wasm` (src/kernels/), whichever the gradient mode.
+ * - With `gradient: 'manual'` (the default), the gradient is the hand-derived BPTT: the fused
+ *   backward kernel on `cpu` and `wasm` (the forward kernel's registered gradient),
+ *   `lstmBackward`'s composed ops wrapped in `tf.customGrad` elsewhere.
+ * - With `'autodiff'`, tfjs differentiates the composed ops of `lstmForward`.
  *
  * ```ts
  * const {output, hN, cN} = lstmLayer(x, h0, c0, {weightIh, weightHh, biasIh, biasHh});
@@ -36,25 +43,75 @@ export function lstmLayer(
   w: LSTMWeights,
   options: LayerOptions = {},
 ): LayerResult {
+  if (hasFusedKernels()) {
+    // The kernel's registered gradient is the hand-derived BPTT; autodiff needs the composed ops.
+    const taping = tf.engine().isTapeOn();
+    if (!taping || options.gradient !== 'autodiff') {
+      const [output, hN, cN, ...cache] = runForwardKernel(maskPadding(x, options.lengths), h0, c0, w, options, taping);
+      tf.dispose(cache); // the engine keeps its own references for the backward pass
+      return { output, hN, cN };
+    }
+  }
   if (options.gradient === 'autodiff') {
     const { output, hN, cN } = lstmForward(x, h0, c0, w, options);
     return { output, hN, cN };
   }
-  return lstmLayerManual(x, h0, c0, w, options);
+  return withManualGradient(x, h0, c0, w, composedPass(options));
+}
+
+function kernelAttrs(options: SequenceOptions) {
+  return { reverse: Boolean(options.reverse), lengths: options.lengths ? [...options.lengths] : [] };
+}
+
+function runForwardKernel(
+  x: tf.Tensor,
+  h0: tf.Tensor,
+  c0: tf.Tensor,
+  w: LSTMWeights,
+  options: SequenceOptions,
+  saveCache: boolean,
+): tf.Tensor[] {
+  const inputs: tf.NamedTensorMap = { x, h0, c0, weightIh: w.weightIh, weightHh: w.weightHh };
+  if (w.biasIh && w.biasHh) Object.assign(inputs, { biasIh: w.biasIh, biasHh: w.biasHh });
+  if (w.weightHr) inputs.weightHr = w.weightHr;
+  const name = w.weightHr ? LSTM_FORWARD_PROJ : LSTM_FORWARD;
+  return tf.engine().runKernel(name, inputs, { ...kernelAttrs(options), saveCache }) as tf.Tensor[];
+}
+
+/**
+ * A forward that returns what its backward needs, and that backward: the two halves
+ * `withManualGradient` puts together.
+ */
+interface ManualPass {
+  forward(x: tf.Tensor, h0: tf.Tensor, c0: tf.Tensor, w: LSTMWeights): LayerResult & { cache: tf.Tensor[] };
+  backward(
+    dOutput: tf.Tensor,
+    dhN: tf.Tensor,
+    dcN: tf.Tensor,
+    x: tf.Tensor,
+    w: LSTMWeights,
+    cache: tf.Tensor[],
+  ): Gradients;
 }
 
 const CACHE_FIELDS = ['i', 'f', 'g', 'o', 'tanhC', 'hPrev', 'cPrev'] as const;
 
-function flattenCache(cache: StepCache[]): tf.Tensor[] {
-  return cache.flatMap((step) => CACHE_FIELDS.map((k) => step[k]));
-}
-
-function unflattenCache(flat: tf.Tensor[], steps: number): StepCache[] {
-  return Array.from({ length: steps }, (_, t) => {
-    const step = {} as Record<(typeof CACHE_FIELDS)[number], tf.Tensor>;
-    CACHE_FIELDS.forEach((k, j) => (step[k] = flat[t * CACHE_FIELDS.length + j] as tf.Tensor));
-    return step;
-  });
+/** The composed ops of bptt.ts: the cache is seven [N, ...] tensors per step. */
+function composedPass(options: SequenceOptions): ManualPass {
+  return {
+    forward(x, h0, c0, w) {
+      const { output, hN, cN, cache } = lstmForward(x, h0, c0, w, options);
+      return { output, hN, cN, cache: cache.flatMap((step) => CACHE_FIELDS.map((k) => step[k])) };
+    },
+    backward(dOutput, dhN, dcN, x, w, flat) {
+      const cache = Array.from({ length: x.shape[0] }, (_, t) => {
+        const step = {} as StepCache;
+        CACHE_FIELDS.forEach((k, j) => (step[k] = flat[t * CACHE_FIELDS.length + j]));
+        return step;
+      });
+      return lstmBackward(dOutput, dhN, dcN, x, w, cache, options);
+    },
+  };
 }
 
 /** The weights as a list of tensors (the order customGrad sees them), and back. */
@@ -66,20 +123,15 @@ function weightList(w: LSTMWeights): tf.Tensor[] {
 }
 
 function weightsFromList(list: tf.Tensor[], hasBias: boolean, hasProj: boolean): LSTMWeights {
-  const [weightIh, weightHh, ...rest] = list as tf.Tensor[];
+  const [weightIh, weightHh, ...rest] = list;
   const w: LSTMWeights = { weightIh, weightHh };
-  if (hasBias) [w.biasIh, w.biasHh] = rest.splice(0, 2) as tf.Tensor[];
+  if (hasBias) [w.biasIh, w.biasHh] = rest.splice(0, 2);
   if (hasProj) w.weightHr = rest[0];
   return w;
 }
 
-function lstmLayerManual(
-  x: tf.Tensor,
-  h0: tf.Tensor,
-  c0: tf.Tensor,
-  w: LSTMWeights,
-  options: SequenceOptions,
-): LayerResult {
+/** Wraps a forward and its hand-derived backward with `tf.customGrad`. */
+function withManualGradient(x: tf.Tensor, h0: tf.Tensor, c0: tf.Tensor, w: LSTMWeights, pass: ManualPass): LayerResult {
   const [steps, batch] = x.shape;
   const outputSize = h0.shape[1] as number;
   const hiddenSize = c0.shape[1] as number;
@@ -93,35 +145,25 @@ function lstmLayerManual(
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const [xIn, h0In, c0In, ...weightsIn] = args as tf.Tensor[];
-    const fwd = lstmForward(
-      xIn as tf.Tensor,
-      h0In as tf.Tensor,
-      c0In as tf.Tensor,
-      weightsFromList(weightsIn, hasBias, hasProj),
-      options,
-    );
+    const fwd = pass.forward(xIn, h0In, c0In, weightsFromList(weightsIn, hasBias, hasProj));
     // Only what is saved outlives this function; inputs are saved too, since the caller may
     // dispose them before the backward pass runs.
-    save([xIn, ...weightsIn, ...flattenCache(fwd.cache)]);
+    save([xIn, ...weightsIn, ...fwd.cache]);
     const value = tf.concat([tf.reshape(fwd.output, [-1]), tf.reshape(fwd.hN, [-1]), tf.reshape(fwd.cN, [-1])]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
       tf.tidy(() => {
-        const xSaved = saved[0] as tf.Tensor;
-        const wSaved = weightsFromList(saved.slice(1, 1 + numWeights), hasBias, hasProj);
-        const cache = unflattenCache(saved.slice(1 + numWeights), steps);
         const [dOut, dhN, dcN] = tf.split(dy, sizes);
-        const g = lstmBackward(
+        const g = pass.backward(
           tf.reshape(dOut, [steps, batch, outputSize]),
           tf.reshape(dhN, [batch, outputSize]),
           tf.reshape(dcN, [batch, hiddenSize]),
-          xSaved,
-          wSaved,
-          cache,
-          options,
+          saved[0],
+          weightsFromList(saved.slice(1, 1 + numWeights), hasBias, hasProj),
+          saved.slice(1 + numWeights),
         );
         const grads: tf.Tensor[] = [g.dx, g.dh0, g.dc0, g.dWeightIh, g.dWeightHh];
-        if (g.dBias) grads.push(g.dBias, g.dBias);
-        if (g.dWeightHr) grads.push(g.dWeightHr);
+        if (hasBias) grads.push(g.dBias as tf.Tensor, g.dBias as tf.Tensor);
+        if (hasProj) grads.push(g.dWeightHr as tf.Tensor);
         return grads;
       });
     return { value, gradFunc };

@@ -1,0 +1,165 @@
+import * as tf from '@tensorflow/tfjs';
+
+import { LayerOptions, lstmForward, lstmLayer, LSTMWeights } from '../src';
+import { hasFusedKernels, setFusedKernels } from '../src/kernels/register';
+import { matMulJs } from '../src/kernels/matmul-js';
+import { TANH_SMALL_LIMIT, tanhSmall } from '../src/kernels/tanh-small';
+import { expectClose } from './helpers/compare';
+
+// The fused kernels (src/kernels/) against their oracle, the composed tfjs ops of src/ops/bptt.ts,
+// on this backend: same forward within float32 rounding, same hand-derived gradients.
+
+declare const __TFJS_BACKEND__: string;
+
+interface Case {
+  name: string;
+  steps: number;
+  batch: number;
+  input: number;
+  hidden: number;
+  proj?: number;
+  bias?: boolean;
+  reverse?: boolean;
+  lengths?: number[];
+}
+
+const cases: Case[] = [
+  { name: 'plain', steps: 6, batch: 3, input: 4, hidden: 5 },
+  { name: 'no bias, reverse', steps: 5, batch: 2, input: 3, hidden: 4, bias: false, reverse: true },
+  { name: 'projections', steps: 5, batch: 3, input: 2, hidden: 6, proj: 3 },
+  { name: 'lengths', steps: 7, batch: 4, input: 3, hidden: 4, lengths: [7, 2, 1, 5] },
+  {
+    name: 'lengths, reverse, projections',
+    steps: 6,
+    batch: 3,
+    input: 2,
+    hidden: 5,
+    proj: 2,
+    reverse: true,
+    lengths: [3, 6, 1],
+  },
+  { name: 'one step, batch 1, hidden 1', steps: 1, batch: 1, input: 1, hidden: 1 },
+  { name: 'hidden 64, 30 steps', steps: 30, batch: 5, input: 16, hidden: 64 },
+];
+
+function problem(c: Case, seed: number) {
+  const v = (shape: number[], k: number, scale = 1) =>
+    tf.tidy(() => tf.variable(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed + k), scale)));
+  const p = c.proj ?? c.hidden;
+  const bound = 1 / Math.sqrt(c.hidden);
+  const w: LSTMWeights = {
+    weightIh: v([4 * c.hidden, c.input], 1, bound * 2),
+    weightHh: v([4 * c.hidden, p], 2, bound * 2),
+  };
+  if (c.bias !== false) {
+    w.biasIh = v([4 * c.hidden], 3, bound);
+    w.biasHh = v([4 * c.hidden], 4, bound);
+  }
+  if (c.proj) w.weightHr = v([c.proj, c.hidden], 5, bound * 2);
+  return {
+    x: v([c.steps, c.batch, c.input], 6),
+    h0: v([c.batch, p], 7, 0.5),
+    c0: v([c.batch, c.hidden], 8, 0.5),
+    w,
+    options: { reverse: c.reverse, lengths: c.lengths, gradient: 'manual' } as LayerOptions,
+    weights: [c.steps * c.batch * p, c.batch * p, c.batch * c.hidden].map((n, k) =>
+      tf.randomNormal([n], 0, 1, 'float32', seed + 10 + k),
+    ),
+  };
+}
+
+type Problem = ReturnType<typeof problem>;
+
+/** Gradients of sum(output * w1) + sum(hN * w2) + sum(cN * w3) with respect to every tensor. */
+function run(p: Problem, fused: boolean) {
+  setFusedKernels(fused);
+  try {
+    const forward = tf.tidy(() => {
+      const r = lstmLayer(p.x, p.h0, p.c0, p.w, p.options);
+      return [r.output, r.hN, r.cN].map((t) => Array.from(t.dataSync()));
+    });
+    const { value, grads } = tf.variableGrads(() => {
+      const r = lstmLayer(p.x, p.h0, p.c0, p.w, p.options);
+      const terms = [r.output, r.hN, r.cN].map((t, k) => tf.sum(tf.mul(tf.reshape(t, [-1]), p.weights[k])));
+      return tf.addN(terms) as tf.Scalar;
+    });
+    const g = Object.fromEntries(Object.entries(grads).map(([k, t]) => [k, Array.from(t.dataSync())]));
+    tf.dispose([value, ...Object.values(grads)]);
+    return { forward, grads: g };
+  } finally {
+    setFusedKernels(true);
+  }
+}
+
+describe(`fused kernels on ${__TFJS_BACKEND__}`, () => {
+  test('serve the cpu and wasm backends', () => {
+    expect(hasFusedKernels()).toBe(__TFJS_BACKEND__ === 'cpu' || __TFJS_BACKEND__ === 'wasm');
+  });
+
+  test.each(cases.map((c, k) => [c.name, c, k] as const))('match the composed ops: %s', (_name, c, k) => {
+    const p = problem(c, 100 * k);
+    const fused = run(p, true);
+    const composed = run(p, false);
+    // Forward: the same function up to float32 rounding (the kernels sum and activate in their
+    // own order; on wasm tanh goes through the vectorised sigmoid).
+    ['output', 'h_n', 'c_n'].forEach((name, j) => expectClose(fused.forward[j], composed.forward[j], 1e-6, name));
+    expect(Object.keys(fused.grads).sort()).toEqual(Object.keys(composed.grads).sort());
+    for (const key of Object.keys(composed.grads)) expectClose(fused.grads[key], composed.grads[key], 1e-5, `d${key}`);
+    tf.dispose([p.x, p.h0, p.c0, ...Object.values(p.w), ...p.weights]);
+  });
+
+  test('free every buffer they make', () => {
+    const p = problem(cases[4], 7);
+    const backend = tf.engine().backend as unknown as { numDataIds(): number };
+    run(p, true);
+    const ids = backend.numDataIds();
+    const tensors = tf.memory().numTensors;
+    for (let k = 0; k < 3; k++) run(p, true);
+    expect(backend.numDataIds()).toBe(ids);
+    expect(tf.memory().numTensors).toBe(tensors);
+    tf.dispose([p.x, p.h0, p.c0, ...Object.values(p.w), ...p.weights]);
+  });
+
+  test('inference takes the fused forward for both gradient modes: the same numbers', () => {
+    const p = problem(cases[2], 9);
+    const manual = tf.tidy(() => Array.from(lstmLayer(p.x, p.h0, p.c0, p.w, { gradient: 'manual' }).output.dataSync()));
+    const autodiff = tf.tidy(() =>
+      Array.from(lstmLayer(p.x, p.h0, p.c0, p.w, { gradient: 'autodiff' }).output.dataSync()),
+    );
+    expect(autodiff).toEqual(manual);
+    const composed = tf.tidy(() => Array.from(lstmForward(p.x, p.h0, p.c0, p.w).output.dataSync()));
+    expectClose(manual, composed, 1e-6, 'fused vs composed');
+    tf.dispose([p.x, p.h0, p.c0, ...Object.values(p.w), ...p.weights]);
+  });
+});
+
+describe('matMulJs', () => {
+  test.each([
+    [32, 128, 512],
+    [5, 50, 7],
+    [1, 1, 1],
+    [9, 97, 3],
+    [4, 48, 4],
+  ])('%i x %i x %i: the cpu backend matMul, bit for bit', async (m, k, n) => {
+    const a = tf.randomNormal([m, k], 0, 1, 'float32', m + k);
+    const b = tf.randomNormal([k, n], 0, 1, 'float32', k + n);
+    const c = matMulJs(a.dataSync() as Float32Array, b.dataSync() as Float32Array, m, k, n);
+    const previous = tf.getBackend();
+    await tf.setBackend('cpu');
+    const expected = tf.matMul(a, b).dataSync();
+    await tf.setBackend(previous);
+    expect(Array.from(c)).toEqual(Array.from(expected));
+  });
+});
+
+describe('tanhSmall', () => {
+  test('is tanh to 1.6e-10 relative on |x| < 0.625', () => {
+    let worst = 0;
+    for (let k = 1; k <= 100000; k++) {
+      const x = (k / 100000) * TANH_SMALL_LIMIT;
+      for (const v of [x, -x]) worst = Math.max(worst, Math.abs(tanhSmall(v) - Math.tanh(v)) / Math.abs(Math.tanh(v)));
+    }
+    expect(worst).toBeLessThan(1.6e-10);
+    expect(Object.is(tanhSmall(-0), -0)).toBe(true);
+  });
+});

@@ -1,0 +1,70 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** Kernel names. The forward comes in two, so that each can declare the inputs it saves. */
+export const LSTM_FORWARD = 'TfjsLstmForward';
+export const LSTM_FORWARD_PROJ = 'TfjsLstmForwardProj';
+export const LSTM_BACKWARD = 'TfjsLstmBackward';
+/**
+ * A plain A B with this package's fast products (the cpu backend's own matMul is 4x slower);
+ * with attribute `split`, its first `split` columns and the rest as two outputs.
+ */
+export const LSTM_PRODUCT = 'TfjsLstmProduct';
+
+/** Input name to a function making that input's gradient (tfjs' NamedGradientMap). */
+type GradientMap = ReturnType<tf.GradFunc>;
+
+const product = (a: tf.Tensor, b: tf.Tensor) => tf.engine().runKernel(LSTM_PRODUCT, { a, b }) as tf.Tensor;
+
+/**
+ * The gradient of the fused forward kernel: the hand-derived BPTT. The backward kernel runs once
+ * and gives dZ (and dZ^T); the weights' gradients are then one product over all steps,
+ * dZ^T [X | H_prev] = [dW_ih | dW_hh], and the input's one more, dZ W_ih, made only if tfjs asks
+ * for it (it asks only for inputs on a path to what is differentiated: a layer fed with data never
+ * makes dx).
+ */
+function gradFunc(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap): GradientMap {
+  const [weightIh, weightHh, ...rest] = saved;
+  const hasProj = saved.length === 7;
+  const weightHr = hasProj ? rest.shift() : undefined;
+  const [gates, cPrev, xh, tanhC] = rest;
+  const [steps, batch, width] = xh.shape;
+  const inputSize = weightIh.shape[1] as number;
+  const outSize = width - inputSize;
+  const hidden = cPrev.shape[2] as number;
+  const dys = dy as (tf.Tensor | null)[];
+  // An output the loss does not use arrives as null: its gradient is zero.
+  const dOutput = dys[0] ?? tf.zeros([steps, batch, outSize]);
+  const dhN = dys[1] ?? tf.zeros([batch, outSize]);
+  const dcN = dys[2] ?? tf.zeros([batch, hidden]);
+
+  const inputs: tf.NamedTensorMap = { dOutput, dhN, dcN, weightHh, gates, cPrev, tanhC };
+  if (weightHr) inputs.weightHr = weightHr;
+  const outs = tf.engine().runKernel(LSTM_BACKWARD, inputs, { ...attrs }) as tf.Tensor[];
+  const [dZ, dZT, dh0, dc0, dBias] = outs;
+  const rows = steps * batch;
+  const [dWeightIh, dWeightHh] = tf
+    .engine()
+    .runKernel(LSTM_PRODUCT, { a: dZT, b: tf.reshape(xh, [rows, width]) }, { split: inputSize }) as tf.Tensor[];
+  const grads: GradientMap = {
+    x: () => tf.reshape(product(dZ, weightIh), [steps, batch, inputSize]),
+    h0: () => dh0,
+    c0: () => dc0,
+    weightIh: () => dWeightIh,
+    weightHh: () => dWeightHh,
+    biasIh: () => dBias,
+    biasHh: () => tf.clone(dBias),
+  };
+  if (hasProj) {
+    const [dHNewT, R] = outs.slice(5, 7);
+    grads.weightHr = () => product(dHNewT, R);
+  }
+  return grads;
+}
+
+/** Registers the gradient of both forward kernels. */
+export function registerLstmGradients(): void {
+  const saved = ['weightIh', 'weightHh'];
+  const outputsToSave = [false, false, false, true, true, true, true];
+  tf.registerGradient({ kernelName: LSTM_FORWARD, inputsToSave: saved, outputsToSave, gradFunc });
+  tf.registerGradient({ kernelName: LSTM_FORWARD_PROJ, inputsToSave: [...saved, 'weightHr'], outputsToSave, gradFunc });
+}

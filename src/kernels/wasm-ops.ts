@@ -1,0 +1,120 @@
+import * as tf from '@tensorflow/tfjs';
+
+import { KernelOps, Mat, stackGateWeights } from './kernel-ops';
+import { TANH_SMALL_LIMIT, tanhSmall } from './tanh-small';
+
+/** What the kernels use of tfjs-backend-wasm's BackendWasm. */
+interface WasmBackend {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+  disposeData(dataId: object): boolean;
+}
+
+interface WasmMat extends Mat {
+  info: tf.TensorInfo;
+}
+
+type Kernel = (args: { inputs: Record<string, tf.TensorInfo>; backend: unknown; attrs?: object }) => tf.TensorInfo;
+
+function kernel(name: string): Kernel {
+  const config = tf.getKernel(name, 'wasm');
+  if (!config) throw new Error(`tfjs-lstm: the wasm backend has no ${name} kernel`);
+  return config.kernelFunc as unknown as Kernel;
+}
+
+// Local bindings: the hot loops below call these per element, and an imported binding may be a
+// getter call each time (as in esbuild's CommonJS output).
+const smallTanh = tanhSmall;
+const twoLimit = 2 * TANH_SMALL_LIMIT;
+
+/**
+ * tanh(x) from 2x and sigmoid(2x): 2 sigmoid(2x) - 1 where that is accurate (|x| >= 0.625, within
+ * 2 ulp), a polynomial where it would cancel (small |x|). The wasm backend's own Tanh is scalar
+ * and would cost as much per step as the recurrent product; its Sigmoid is vectorised.
+ */
+function tanhFrom(twoX: Float32Array, sigmoidOfTwoX: Float32Array, out: Float32Array, from: number, to: number): void {
+  for (let q = from; q < to; q++) {
+    const x2 = twoX[q];
+    out[q] = Math.abs(x2) < twoLimit ? smallTanh(x2 / 2) : 2 * sigmoidOfTwoX[q] - 1;
+  }
+}
+
+/**
+ * The primitives on the wasm backend: its own _FusedMatMul, BatchMatMul, Transpose and Sigmoid
+ * kernels (XNNPACK) on tensors in the wasm heap, and JavaScript on views of that heap for the
+ * rest. The g columns of the gate weights are doubled (exactly: a power of two), so that one
+ * sigmoid over all four gates gives sigmoid(2 z_g), from which g = tanh(z_g).
+ */
+export function wasmOps(backend: WasmBackend): KernelOps<WasmMat> {
+  const [fusedMatMulK, matMulK, transposeK, sigmoidK] = ['_FusedMatMul', 'BatchMatMul', 'Transpose', 'Sigmoid'].map(
+    kernel,
+  );
+  const wrap = (info: tf.TensorInfo, rows: number, cols: number): WasmMat => ({ info, rows, cols });
+  const shaped = (m: WasmMat, shape: number[] = [m.rows, m.cols]) => ({ ...m.info, shape });
+  const view = (m: WasmMat) => backend.typedArrayFromHeap(shaped(m));
+  const sigmoid = (m: WasmMat) => wrap(sigmoidK({ inputs: { x: shaped(m) }, backend }), m.rows, m.cols);
+  const fromArray = (values: Float32Array, rows: number, cols: number, shape = [rows, cols]) => {
+    const m = wrap(backend.makeOutput(shape, 'float32'), rows, cols);
+    view(m).set(values);
+    return m;
+  };
+
+  const ops: KernelOps<WasmMat> = {
+    input: (info, rows, cols) => wrap(info, rows, cols),
+    zeros(rows, cols) {
+      const m = wrap(backend.makeOutput([rows, cols], 'float32'), rows, cols);
+      view(m).fill(0);
+      return m;
+    },
+    data: view,
+    matMul: (a, b) =>
+      wrap(
+        matMulK({ inputs: { a: shaped(a), b: shaped(b) }, backend, attrs: { transposeA: false, transposeB: false } }),
+        a.rows,
+        b.cols,
+      ),
+    transpose: (a) => wrap(transposeK({ inputs: { x: shaped(a) }, backend, attrs: { perm: [1, 0] } }), a.cols, a.rows),
+    gateWeights(weightIh, weightHh, bias) {
+      const gates = weightIh.rows;
+      const hidden = gates / 4;
+      const w = stackGateWeights(view(weightIh), view(weightHh), gates, weightIh.cols, weightHh.cols, 2);
+      const wm = fromArray(w, weightIh.cols + weightHh.cols, gates);
+      if (!bias) return { w: wm, b: null };
+      const b = Float32Array.from(bias, (v, j) => (j >= 2 * hidden && j < 3 * hidden ? 2 * v : v));
+      // _FusedMatMul takes a rank-1 bias.
+      return { w: wm, b: fromArray(b, 1, gates, [gates]) };
+    },
+    gates(xh, { w, b }) {
+      // z' = xh W' + b' (the g columns doubled), then one sigmoid over all gates.
+      const inputs: Record<string, tf.TensorInfo> = {
+        a: shaped(xh, [1, xh.rows, xh.cols]),
+        b: shaped(w, [1, w.rows, w.cols]),
+      };
+      if (b) inputs.bias = b.info;
+      const z = wrap(
+        fusedMatMulK({ inputs, backend, attrs: { transposeA: false, transposeB: false, activation: 'linear' } }),
+        xh.rows,
+        w.cols,
+      );
+      const s = sigmoid(z);
+      const [zv, sv] = [view(z), view(s)];
+      const hidden = w.cols / 4;
+      for (let row = 0; row < zv.length; row += w.cols) tanhFrom(zv, sv, sv, row + 2 * hidden, row + 3 * hidden);
+      ops.release(z);
+      return s;
+    },
+    tanh(x) {
+      const doubled = wrap(backend.makeOutput([x.rows, x.cols], 'float32'), x.rows, x.cols);
+      const [src, d] = [view(x), view(doubled)]; // (views taken after the allocation, which may move the heap)
+      for (let q = 0; q < d.length; q++) d[q] = 2 * src[q];
+      const s = sigmoid(doubled);
+      const sv = view(s);
+      tanhFrom(view(doubled), sv, sv, 0, sv.length);
+      ops.release(doubled);
+      return s;
+    },
+    release: (m) => void backend.disposeData(m.info.dataId),
+    output: (m, shape) => ({ ...m.info, shape }),
+  };
+  return ops;
+}
