@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LayerOptions, lstmForward, lstmLayer, LSTMWeights } from '../src';
 import { hasFusedKernels, setFusedKernels } from '../src/kernels/register';
 import { matMulJs } from '../src/kernels/matmul-js';
-import { TANH_SMALL_LIMIT, tanhSmall } from '../src/kernels/tanh-small';
+import { TANH_SMALL_LIMIT, tanhJs, tanhSmall } from '../src/kernels/tanh';
 import { expectClose } from './helpers/compare';
 
 // The fused kernels (src/kernels/) against their oracle, the composed tfjs ops of src/ops/bptt.ts,
@@ -161,5 +161,17 @@ describe('tanhSmall', () => {
     }
     expect(worst).toBeLessThan(1.6e-10);
     expect(Object.is(tanhSmall(-0), -0)).toBe(true);
+  });
+
+  test('tanhJs rounds to the float32 tanh rounds to, but for rare ties', () => {
+    let differ = 0;
+    const n = 200000;
+    for (let k = 0; k < n; k++) {
+      // Spread over magnitudes from 1e-8 to 20, both signs.
+      const x = Math.fround((k % 2 ? -1 : 1) * 20 * Math.pow(10, -8 * ((k * 0.618034) % 1)));
+      if (Math.fround(tanhJs(x)) !== Math.fround(Math.tanh(x))) differ++;
+    }
+    expect(differ / n).toBeLessThan(1e-3);
+    expect([tanhJs(NaN), tanhJs(1e4), tanhJs(-1e4), tanhJs(Infinity)]).toEqual([NaN, 1, -1, 1]);
   });
 });

@@ -44,7 +44,6 @@ export function cpuOps(backend: CpuBackend): KernelOps<CpuMat> {
       activate(z, b?.values ?? null, w.cols / 4);
       return mat(xh.rows, w.cols, z);
     },
-    tanh: (x) => mat(x.rows, x.cols, x.values.map(Math.tanh)),
     release: () => undefined,
     output: (m, shape) => backend.makeTensorInfo(shape, 'float32', m.values),
   };

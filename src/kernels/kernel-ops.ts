@@ -38,8 +38,6 @@ export interface KernelOps<M extends Mat = Mat> {
   gateWeights(weightIh: M, weightHh: M, bias: Float32Array | null): GateWeights<M>;
   /** The activations [N, 4H] (sigmoid for i, f, o; tanh for g) of z = xh W + b. */
   gates(xh: M, weights: GateWeights<M>): M;
-  /** tanh, element-wise, as a new matrix (x unchanged). */
-  tanh(x: M): M;
   /** Frees a matrix this kernel made (never an input). */
   release(m: M): void;
   /** Hands a matrix over as a kernel output of the given shape (same size). */

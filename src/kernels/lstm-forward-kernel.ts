@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 
 import { KernelOps, Mat } from './kernel-ops';
+import { tanhJs } from './tanh';
 
 /** Attributes of the fused forward and backward kernels. */
 export interface LstmKernelAttrs {
@@ -22,6 +23,8 @@ export interface ForwardKernelInputs {
 }
 
 const f32 = Math.fround;
+// A local binding: the hot loop calls it per element (an imported binding may be a getter call).
+const tanh = tanhJs;
 
 /**
  * The forward pass of one LSTM layer and direction over a whole sequence, as one kernel: what
@@ -44,7 +47,8 @@ export function lstmForwardKernel<M extends Mat>(
   const hidden = gates / 4;
   const outSize = inputs.weightHh.shape[1];
   const width = inputSize + outSize;
-  const lengths = attrs.lengths.length ? attrs.lengths : new Array<number>(batch).fill(steps);
+  const full = attrs.lengths.length === 0;
+  const lengths = full ? new Array<number>(batch).fill(steps) : attrs.lengths;
 
   let bias: Float32Array | null = null;
   if (inputs.biasIh && inputs.biasHh) {
@@ -59,13 +63,14 @@ export function lstmForwardKernel<M extends Mat>(
   const kernelHr = inputs.weightHr ? ops.transpose(ops.input(inputs.weightHr, outSize, hidden)) : null;
   const x = ops.input(inputs.x, steps * batch, inputSize);
 
-  const h = ops.zeros(batch, outSize);
-  const c = ops.zeros(batch, hidden);
-  ops.data(h).set(ops.data(ops.input(inputs.h0, batch, outSize)));
-  ops.data(c).set(ops.data(ops.input(inputs.c0, batch, hidden)));
+  // xh holds [x_t | h_{t-1}]: the step's h lives in its last P columns, where the next step reads it.
   const xh = ops.zeros(batch, width);
-  const cNew = ops.zeros(batch, hidden);
+  let c = ops.zeros(batch, hidden);
+  let cNew = ops.zeros(batch, hidden);
+  setColumns(ops.data(xh), ops.data(ops.input(inputs.h0, batch, outSize)), batch, width, inputSize, outSize);
+  ops.data(c).set(ops.data(ops.input(inputs.c0, batch, hidden)));
   const r = ops.zeros(batch, hidden);
+  const scratch = new Float32Array(batch * hidden);
   const output = ops.zeros(steps * batch, outSize);
   const cache = attrs.saveCache
     ? {
@@ -79,27 +84,48 @@ export function lstmForwardKernel<M extends Mat>(
   for (let s = 0; s < steps; s++) {
     const t = attrs.reverse ? steps - 1 - s : s;
     // z = [x_t | h_{t-1}] [W_ih; W_hh]^T + b, then i, f, g, o.
-    gatherInputs(ops.data(x), ops.data(h), ops.data(xh), t, batch, inputSize, outSize);
+    setColumns(
+      ops.data(xh),
+      ops.data(x).subarray(t * batch * inputSize, (t + 1) * batch * inputSize),
+      batch,
+      width,
+      0,
+      inputSize,
+    );
     if (cache) {
       ops.data(cache.xh).set(ops.data(xh), t * batch * width);
       ops.data(cache.cPrev).set(ops.data(c), t * batch * hidden);
     }
     const act = ops.gates(xh, weights);
-    // c = f c_{t-1} + i g
-    cellUpdate(ops.data(act), ops.data(c), ops.data(cNew), batch, hidden);
-    // r = o tanh(c); h = r W_hr^T with projections, else r.
-    const tanhC = ops.tanh(cNew);
-    outputGate(ops.data(act), ops.data(tanhC), ops.data(r), batch, hidden);
-    if (cache) {
-      ops.data(cache.gates).set(ops.data(act), t * batch * gates);
-      ops.data(cache.tanhC).set(ops.data(tanhC), t * batch * hidden);
-    }
+    // c = f c_{t-1} + i g and r = o tanh(c) in one pass (tanh(c) straight into the cache, if any).
+    const tanhC = cache ? ops.data(cache.tanhC).subarray(t * batch * hidden, (t + 1) * batch * hidden) : scratch;
+    cellUpdate(ops.data(act), ops.data(c), ops.data(cNew), tanhC, ops.data(r), batch, hidden);
+    if (cache) ops.data(cache.gates).set(ops.data(act), t * batch * gates);
     ops.release(act);
-    ops.release(tanhC);
+    // h = r W_hr^T with projections, else r.
     const hNew = kernelHr ? ops.matMul(r, kernelHr) : r;
-    commit(t, lengths, ops.data(hNew), ops.data(cNew), ops.data(h), ops.data(c), ops.data(output), outSize, hidden);
+    if (full) {
+      // Every sequence has step t: the new state replaces the old one outright.
+      ops.data(output).set(ops.data(hNew), t * batch * outSize);
+      setColumns(ops.data(xh), ops.data(hNew), batch, width, inputSize, outSize);
+      [c, cNew] = [cNew, c];
+    } else {
+      commit(
+        t,
+        lengths,
+        ops.data(hNew),
+        ops.data(cNew),
+        ops.data(xh),
+        ops.data(c),
+        ops.data(output),
+        inputSize,
+        hidden,
+      );
+    }
     if (hNew !== r) ops.release(hNew);
   }
+  const h = ops.zeros(batch, outSize);
+  getColumns(ops.data(xh), ops.data(h), batch, width, inputSize, outSize);
 
   [weights.w, xh, cNew, r].forEach((m) => ops.release(m));
   if (weights.b) ops.release(weights.b);
@@ -123,63 +149,69 @@ export function lstmForwardKernel<M extends Mat>(
 // The loops are small functions of their own: V8 optimises these far better than the same loops
 // inlined in one large function (about 3x here).
 
-/** Row b of xh = [x_t row b | h row b]. (Plain loops: subarray() would allocate per row.) */
-function gatherInputs(
-  x: Float32Array,
-  h: Float32Array,
-  xh: Float32Array,
-  t: number,
-  batch: number,
-  inputSize: number,
-  outSize: number,
-): void {
-  const width = inputSize + outSize;
-  for (let b = 0; b < batch; b++) {
-    const src = (t * batch + b) * inputSize;
-    const dst = b * width;
-    for (let k = 0; k < inputSize; k++) xh[dst + k] = x[src + k];
-    for (let k = 0; k < outSize; k++) xh[dst + inputSize + k] = h[b * outSize + k];
+/** Columns [from, from + cols) of each of the `rows` rows of m (width wide) = the rows of src. */
+function setColumns(m: Float32Array, src: Float32Array, rows: number, width: number, from: number, cols: number): void {
+  for (let b = 0; b < rows; b++) {
+    for (let k = 0, o = b * width + from, q = b * cols; k < cols; k++) m[o + k] = src[q + k];
   }
 }
 
-/** cNew = f c + i g, each product and the sum rounded to float32 as tfjs' ops round them. */
-function cellUpdate(a: Float32Array, c: Float32Array, cNew: Float32Array, batch: number, hidden: number): void {
+/** dst = columns [from, from + cols) of m. */
+function getColumns(m: Float32Array, dst: Float32Array, rows: number, width: number, from: number, cols: number): void {
+  for (let b = 0; b < rows; b++) {
+    for (let k = 0, o = b * width + from, q = b * cols; k < cols; k++) dst[q + k] = m[o + k];
+  }
+}
+
+/**
+ * cNew = f c + i g (each product and the sum rounded to float32, as tfjs' ops round them), then
+ * tanhC = tanh(cNew) and r = o tanhC.
+ */
+function cellUpdate(
+  a: Float32Array,
+  c: Float32Array,
+  cNew: Float32Array,
+  tanhC: Float32Array,
+  r: Float32Array,
+  batch: number,
+  hidden: number,
+): void {
   const gates = 4 * hidden;
   for (let b = 0; b < batch; b++) {
     for (let j = 0, g0 = b * gates, s0 = b * hidden; j < hidden; j++) {
-      cNew[s0 + j] = f32(f32(a[g0 + hidden + j] * c[s0 + j]) + f32(a[g0 + j] * a[g0 + 2 * hidden + j]));
+      const cn = f32(f32(a[g0 + hidden + j] * c[s0 + j]) + f32(a[g0 + j] * a[g0 + 2 * hidden + j]));
+      cNew[s0 + j] = cn;
+      const tc = f32(tanh(cn));
+      tanhC[s0 + j] = tc;
+      r[s0 + j] = f32(a[g0 + 3 * hidden + j] * tc);
     }
   }
 }
 
-/** r = o tanh(c) */
-function outputGate(a: Float32Array, tanhC: Float32Array, r: Float32Array, batch: number, hidden: number): void {
-  const gates = 4 * hidden;
-  for (let b = 0; b < batch; b++) {
-    for (let j = 0, o0 = b * gates + 3 * hidden, s0 = b * hidden; j < hidden; j++)
-      r[s0 + j] = f32(a[o0 + j] * tanhC[s0 + j]);
-  }
-}
-
-/** The new state of every sequence that has step t; output zeros for those that do not. */
+/**
+ * With variable lengths: the new state of every sequence that has step t (h into its columns of
+ * xh), and its output; sequences without step t output zeros and keep their state.
+ */
 function commit(
   t: number,
   lengths: number[],
   hNew: Float32Array,
   cNew: Float32Array,
-  h: Float32Array,
+  xh: Float32Array,
   c: Float32Array,
   output: Float32Array,
-  outSize: number,
+  inputSize: number,
   hidden: number,
 ): void {
   const batch = lengths.length;
+  const outSize = hNew.length / batch;
+  const width = inputSize + outSize;
   for (let b = 0; b < batch; b++) {
     if (t >= lengths[b]) continue;
     const out = (t * batch + b) * outSize;
-    for (let p = 0, q = b * outSize; p < outSize; p++, q++) {
+    for (let p = 0, q = b * outSize, o = b * width + inputSize; p < outSize; p++, q++) {
       output[out + p] = hNew[q];
-      h[q] = hNew[q];
+      xh[o + p] = hNew[q];
     }
     for (let j = 0, q = b * hidden; j < hidden; j++, q++) c[q] = cNew[q];
   }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { KernelOps, Mat, stackGateWeights } from './kernel-ops';
-import { TANH_SMALL_LIMIT, tanhSmall } from './tanh-small';
+import { TANH_SMALL_LIMIT, tanhSmall } from './tanh';
 
 /** What the kernels use of tfjs-backend-wasm's BackendWasm. */
 interface WasmBackend {
@@ -101,16 +101,6 @@ export function wasmOps(backend: WasmBackend): KernelOps<WasmMat> {
       const hidden = w.cols / 4;
       for (let row = 0; row < zv.length; row += w.cols) tanhFrom(zv, sv, sv, row + 2 * hidden, row + 3 * hidden);
       ops.release(z);
-      return s;
-    },
-    tanh(x) {
-      const doubled = wrap(backend.makeOutput([x.rows, x.cols], 'float32'), x.rows, x.cols);
-      const [src, d] = [view(x), view(doubled)]; // (views taken after the allocation, which may move the heap)
-      for (let q = 0; q < d.length; q++) d[q] = 2 * src[q];
-      const s = sigmoid(doubled);
-      const sv = view(s);
-      tanhFrom(view(doubled), sv, sv, 0, sv.length);
-      ops.release(doubled);
       return s;
     },
     release: (m) => void backend.disposeData(m.info.dataId),

@@ -1,8 +1,9 @@
 /**
- * tanh(x) for |x| < 0.625 as an odd polynomial, x P(x^2), evaluated in float64: relative error
- * below 1.6e-10 on that interval, far under float32's 6e-8, so the float32 result is tanh's
- * (to within a rare 1-ulp rounding tie). The wasm kernels use it where the faster
- * tanh(x) = 2 sigmoid(2x) - 1 loses precision to cancellation (small |x|).
+ * tanh for the kernels' JavaScript loops, accurate to float32 (float64 arithmetic, one rounding
+ * on store). For |x| < 0.625 an odd polynomial x P(x^2), relative error below 1.6e-10, which is
+ * cheaper than Math.tanh and needs no exp; above, 1 - 2 / (e^{2|x|} + 1), which cannot cancel
+ * there. The wasm kernels also use the polynomial where the vectorised 2 sigmoid(2x) - 1 would
+ * cancel.
  *
  * The coefficients are a relative-error least-squares fit of tanh(x)/x, degree 6 in x^2, on 4000
  * Chebyshev nodes of [0, 0.625]:
@@ -21,7 +22,17 @@ const C4 = 0.02169988864604198;
 const C5 = -0.008176141035071752;
 const C6 = 0.0021422132692878538;
 
+/** tanh(x) for |x| < 0.625. */
 export function tanhSmall(x: number): number {
   const u = x * x;
   return x * (C0 + u * (C1 + u * (C2 + u * (C3 + u * (C4 + u * (C5 + u * C6))))));
+}
+
+/** tanh(x) for any x (NaN stays NaN; beyond |x| = 9.1 the float32 result is +-1). */
+export function tanhJs(x: number): number {
+  const a = Math.abs(x);
+  if (a < TANH_SMALL_LIMIT) return tanhSmall(x);
+  if (a > 9.1) return x > 0 ? 1 : -1;
+  const t = 1 - 2 / (Math.exp(2 * a) + 1);
+  return x < 0 ? -t : t;
 }
