@@ -136,7 +136,7 @@ async function benchBackend(backend: string, sizes: Sizes, repeats: number, with
   }
   const rows = await Promise.all(
     variants.map(async (v, k) => {
-      const peak = (await tf.profile(() => v.train())).peakBytes;
+      const peak = peakBytes(() => v.train());
       return {
         backend,
         variant: v.name,
@@ -149,6 +149,28 @@ async function benchBackend(backend: string, sizes: Sizes, repeats: number, with
   variants.forEach((v) => v.dispose());
   x.dispose();
   return rows;
+}
+
+/**
+ * The most tensor memory `f` holds at once beyond what was live before it, as tfjs counts it
+ * (tensor bytes; a backend's scratch buffers inside a kernel are not tensors). tf.profile's
+ * peakBytes counts every live tensor, so the engine's accounting is sampled directly.
+ */
+function peakBytes(f: () => void): number {
+  const engine = tf.engine() as unknown as { trackTensor: (...args: unknown[]) => void; state: { numBytes: number } };
+  const original = engine.trackTensor;
+  const start = engine.state.numBytes;
+  let peak = start;
+  engine.trackTensor = function (this: unknown, ...args: unknown[]) {
+    original.apply(this, args);
+    peak = Math.max(peak, engine.state.numBytes);
+  };
+  try {
+    f();
+  } finally {
+    engine.trackTensor = original;
+  }
+  return peak - start;
 }
 
 function torchTimes(
