@@ -288,12 +288,36 @@ def check_export(path):
     return err <= 1e-6
 
 
+def clip_cases():
+    """torch.nn.utils.clip_grad_norm_ and clip_grad_value_ on fixed random gradients."""
+    cases = []
+    for k, (max_norm, norm_type, scale) in enumerate(
+            [(1.0, 2.0, 1.0), (0.5, 1.0, 1.0), (0.3, "inf", 1.0), (100.0, 2.0, 1.0), (2.0, 3.0, 0.01)]):
+        torch.manual_seed(200 + k)
+        params = [torch.nn.Parameter(torch.zeros(s)) for s in [(4, 3), (5,), (2, 2, 2)]]
+        for p in params:
+            p.grad = torch.randn(p.shape) * scale
+        grads = [arr(p.grad) for p in params]
+        norm = torch.nn.utils.clip_grad_norm_(params, max_norm, norm_type=float(norm_type))
+        cases.append({"maxNorm": max_norm, "normType": norm_type, "grads": grads,
+                      "totalNorm": float(norm), "clipped": [arr(p.grad) for p in params]})
+    torch.manual_seed(210)
+    params = [torch.nn.Parameter(torch.zeros(s)) for s in [(4, 3), (6,)]]
+    for p in params:
+        p.grad = torch.randn(p.shape)
+    value_case = {"clipValue": 0.5, "grads": [arr(p.grad) for p in params]}
+    torch.nn.utils.clip_grad_value_(params, 0.5)
+    value_case["clipped"] = [arr(p.grad) for p in params]
+    return {"torch": torch.__version__, "norm": cases, "value": value_case}
+
+
 def build():
     torch.set_default_dtype(torch.float32)
     return {
         "lstm.json": {"torch": torch.__version__, "cases": lstm_cases()},
         "lstm-cell.json": {"torch": torch.__version__, "cases": cell_cases(),
                            "seedExercisePart2": seed_exercise_part2()},
+        "clip.json": clip_cases(),
     }
 
 
@@ -329,8 +353,7 @@ def main():
         with open(path, "w") as f:
             json.dump(content, f, separators=(",", ":"))
             f.write("\n")
-        print(f"wrote {os.path.relpath(path, ROOT)} ({os.path.getsize(path) / 1024:.0f} KiB, "
-              f"{len(content['cases'])} cases)")
+        print(f"wrote {os.path.relpath(path, ROOT)} ({os.path.getsize(path) / 1024:.0f} KiB)")
 
 
 if __name__ == "__main__":

@@ -14,8 +14,12 @@ interface CpuMat extends Mat {
   values: Float32Array;
 }
 
+// Math's functions bound once: the loops below call them per element, and a global lookup per
+// call is slow where the global object is not an ordinary one (jest's vm contexts: ~15x).
+const { exp, tanh } = Math;
+
 /** tfjs-backend-cpu's sigmoid: float64, then rounded to float32 on store. */
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+const sigmoid = (x: number) => 1 / (1 + exp(-x));
 
 /**
  * The primitives on the cpu backend: plain JavaScript on its Float32Arrays, with a register-blocked
@@ -57,7 +61,7 @@ function activate(z: Float32Array, bias: Float32Array | null, hidden: number): v
   }
   for (let row = 0; row < z.length; row += gates) {
     for (let j = row; j < row + 2 * hidden; j++) z[j] = sigmoid(z[j]);
-    for (let j = row + 2 * hidden; j < row + 3 * hidden; j++) z[j] = Math.tanh(z[j]);
+    for (let j = row + 2 * hidden; j < row + 3 * hidden; j++) z[j] = tanh(z[j]);
     for (let j = row + 3 * hidden; j < row + gates; j++) z[j] = sigmoid(z[j]);
   }
 }

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
+import { recordInSlot } from '../ops/flow-recorder';
+
 /** Kernel names. The forward comes in two, so that each can declare the inputs it saves. */
 export const LSTM_FORWARD = 'TfjsLstmForward';
 export const LSTM_FORWARD_PROJ = 'TfjsLstmForwardProj';
@@ -41,6 +43,7 @@ function gradFunc(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.Nam
   if (weightHr) inputs.weightHr = weightHr;
   const outs = tf.engine().runKernel(LSTM_BACKWARD, inputs, { ...attrs }) as tf.Tensor[];
   const [dZ, dZT, dh0, dc0, dBias] = outs;
+  recordInSlot(attrs.flowSlot as number, 'norms', outs[outs.length - 1]);
   const rows = steps * batch;
   const [dWeightIh, dWeightHh] = tf
     .engine()

@@ -145,6 +145,8 @@ export function lstmForward(
  * const fwd = lstmForward(x, h0, c0, w);
  * const grads = lstmBackward(dOutput, dhN, dcN, x, w, fwd.cache);
  * ```
+ *
+ * `onStep`, if given, sees dL/dh_t (`dhNew`) and dL/dc_t (`dcNew`) of every step.
  */
 export function lstmBackward(
   dOutput: tf.Tensor,
@@ -154,6 +156,7 @@ export function lstmBackward(
   w: LSTMWeights,
   cache: StepCache[],
   options: SequenceOptions = {},
+  onStep?: (t: number, dhNew: tf.Tensor, dcNew: tf.Tensor) => void,
 ): Gradients {
   const [steps, batch, inputSize] = x.shape;
   const outputSize = dhN.shape[1] as number;
@@ -195,6 +198,8 @@ export function lstmBackward(
     const dhPrev = tf.matMul(dZt, w.weightHh);
     // The additive cell path: dc_{t-1} = dc_t * f_t.
     const dcPrev = tf.mul(dcNew, f);
+    // dhNew and dcNew are dL/dh_t and dL/dc_t: what a gradient-flow report looks at.
+    onStep?.(t, dhNew, dcNew);
     // A step outside the sequence passed its state through unchanged, and so passes the gradient.
     dh = m ? tf.where(m, dhPrev, dh) : dhPrev;
     dc = m ? tf.where(m, dcPrev, dc) : dcPrev;

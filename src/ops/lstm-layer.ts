@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { hasFusedKernels, LSTM_FORWARD, LSTM_FORWARD_PROJ } from '../kernels/register';
 import { Gradients, lstmBackward, lstmForward, maskPadding, SequenceOptions, StepCache } from './bptt';
+import { FlowLabel, forgetMeans, openFlowSlot, recordInSlot } from './flow-recorder';
 import { LSTMWeights } from './weights';
 
 /** How gradients of the LSTM are computed: the hand-derived BPTT, or tfjs' autodiff. */
@@ -10,6 +11,8 @@ export type GradientMode = 'manual' | 'autodiff';
 export interface LayerOptions extends SequenceOptions {
   /** Default 'manual'. Both give the same forward numbers. */
   gradient?: GradientMode;
+  /** Which layer and direction this is, for `gradientFlow` reports. */
+  label?: FlowLabel;
 }
 
 export interface LayerResult {
@@ -43,11 +46,35 @@ export function lstmLayer(
   w: LSTMWeights,
   options: LayerOptions = {},
 ): LayerResult {
+  const slot = openFlowSlot(options.label ?? { layer: 0, direction: options.reverse ? 'reverse' : 'forward' });
+  if (slot >= 0 && options.gradient === 'autodiff') {
+    throw new Error(
+      "gradientFlow: the report comes from the hand-derived backward pass; this LSTM uses gradient: 'autodiff' " +
+        "(use gradient: 'manual', the default)",
+    );
+  }
   if (hasFusedKernels()) {
     // The kernel's registered gradient is the hand-derived BPTT; autodiff needs the composed ops.
     const taping = tf.engine().isTapeOn();
     if (!taping || options.gradient !== 'autodiff') {
-      const [output, hN, cN, ...cache] = runForwardKernel(maskPadding(x, options.lengths), h0, c0, w, options, taping);
+      const [output, hN, cN, ...cache] = runForwardKernel(
+        maskPadding(x, options.lengths),
+        h0,
+        c0,
+        w,
+        options,
+        taping,
+        slot,
+      );
+      if (slot >= 0) {
+        const hidden = c0.shape[1] as number;
+        const [steps, batch] = x.shape;
+        recordInSlot(
+          slot,
+          'forgetMean',
+          forgetMeans(tf.slice(cache[0], [0, 0, hidden], [steps, batch, hidden]), options.lengths),
+        );
+      }
       tf.dispose(cache); // the engine keeps its own references for the backward pass
       return { output, hN, cN };
     }
@@ -56,11 +83,11 @@ export function lstmLayer(
     const { output, hN, cN } = lstmForward(x, h0, c0, w, options);
     return { output, hN, cN };
   }
-  return withManualGradient(x, h0, c0, w, composedPass(options));
+  return withManualGradient(x, h0, c0, w, composedPass(options, slot));
 }
 
-function kernelAttrs(options: SequenceOptions) {
-  return { reverse: Boolean(options.reverse), lengths: options.lengths ? [...options.lengths] : [] };
+function kernelAttrs(options: SequenceOptions, flowSlot = -1) {
+  return { reverse: Boolean(options.reverse), lengths: options.lengths ? [...options.lengths] : [], flowSlot };
 }
 
 function runForwardKernel(
@@ -70,12 +97,13 @@ function runForwardKernel(
   w: LSTMWeights,
   options: SequenceOptions,
   saveCache: boolean,
+  flowSlot = -1,
 ): tf.Tensor[] {
   const inputs: tf.NamedTensorMap = { x, h0, c0, weightIh: w.weightIh, weightHh: w.weightHh };
   if (w.biasIh && w.biasHh) Object.assign(inputs, { biasIh: w.biasIh, biasHh: w.biasHh });
   if (w.weightHr) inputs.weightHr = w.weightHr;
   const name = w.weightHr ? LSTM_FORWARD_PROJ : LSTM_FORWARD;
-  return tf.engine().runKernel(name, inputs, { ...kernelAttrs(options), saveCache }) as tf.Tensor[];
+  return tf.engine().runKernel(name, inputs, { ...kernelAttrs(options, flowSlot), saveCache }) as tf.Tensor[];
 }
 
 /**
@@ -97,10 +125,12 @@ interface ManualPass {
 const CACHE_FIELDS = ['i', 'f', 'g', 'o', 'tanhC', 'hPrev', 'cPrev'] as const;
 
 /** The composed ops of bptt.ts: the cache is seven [N, ...] tensors per step. */
-function composedPass(options: SequenceOptions): ManualPass {
+function composedPass(options: SequenceOptions, flowSlot: number): ManualPass {
   return {
     forward(x, h0, c0, w) {
       const { output, hN, cN, cache } = lstmForward(x, h0, c0, w, options);
+      if (flowSlot >= 0)
+        recordInSlot(flowSlot, 'forgetMean', forgetMeans(tf.stack(cache.map((s) => s.f)), options.lengths));
       return { output, hN, cN, cache: cache.flatMap((step) => CACHE_FIELDS.map((k) => step[k])) };
     },
     backward(dOutput, dhN, dcN, x, w, flat) {
@@ -109,7 +139,13 @@ function composedPass(options: SequenceOptions): ManualPass {
         CACHE_FIELDS.forEach((k, j) => (step[k] = flat[t * CACHE_FIELDS.length + j]));
         return step;
       });
-      return lstmBackward(dOutput, dhN, dcN, x, w, cache, options);
+      if (flowSlot < 0) return lstmBackward(dOutput, dhN, dcN, x, w, cache, options);
+      const norms: tf.Tensor[] = new Array(x.shape[0]);
+      const grads = lstmBackward(dOutput, dhN, dcN, x, w, cache, options, (t, dhNew, dcNew) => {
+        norms[t] = tf.stack([tf.norm(dhNew), tf.norm(dcNew)]);
+      });
+      recordInSlot(flowSlot, 'norms', tf.stack(norms));
+      return grads;
     },
   };
 }

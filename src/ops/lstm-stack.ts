@@ -76,7 +76,12 @@ export function lstmStack(
         initial(h0, k, options.outputSize),
         initial(c0, k, options.hiddenSize),
         weights(layer, dir),
-        { reverse: dir === 1, lengths: options.lengths, gradient: options.gradient },
+        {
+          reverse: dir === 1,
+          lengths: options.lengths,
+          gradient: options.gradient,
+          label: { layer, direction: dir === 1 ? 'reverse' : 'forward' },
+        },
       );
       outputs.push(result.output);
       hN.push(result.hN);
