@@ -27,7 +27,7 @@ export function detach<T extends tf.Tensor>(t: T): T {
  *     const [out, next] = rnn.forward(chunk, state);
  *     const loss = lossOf(out);
  *     tf.dispose(state ?? []);
- *     state = tf.keep(detachState(next)) as [tf.Tensor, tf.Tensor];
+ *     state = detachState(next).map((t) => tf.keep(t)) as [tf.Tensor, tf.Tensor];
  *     return loss;
  *   });
  * }
