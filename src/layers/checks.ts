@@ -122,3 +122,20 @@ export function checkLengths(owner: string, lengths: unknown, batch: number, ste
   });
   return values;
 }
+
+/**
+ * Checks an LSTM cell's state [h, c] against the input's batch size (null for unbatched input)
+ * and the hidden size, with PyTorch's LSTMCell messages.
+ */
+export function checkCellState(owner: string, state: tf.Tensor[], batch: number | null, hiddenSize: number): void {
+  state.forEach((s, k) => {
+    if (batch !== null && s.shape[0] !== batch) {
+      throw new RangeError(`${owner}: Input batch size ${batch} doesn't match hidden${k} batch size ${s.shape[0]}`);
+    }
+    if (s.shape[s.rank - 1] !== hiddenSize) {
+      throw new RangeError(
+        `${owner}: hidden${k} has inconsistent hidden_size: got ${s.shape[s.rank - 1]}, expected ${hiddenSize}`,
+      );
+    }
+  });
+}

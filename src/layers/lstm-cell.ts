@@ -4,6 +4,7 @@ import { GradientMode, lstmLayer } from '../ops/lstm-layer';
 import { LSTMWeights } from '../ops/weights';
 import {
   checkBoolean,
+  checkCellState,
   checkFloatTensor,
   checkGradientMode,
   checkInteger,
@@ -109,16 +110,7 @@ export class LSTMCell extends Module {
           `${rank}-D but got (${h.rank}-D, ${c.rank}-D) tensors`,
       );
     }
-    [h, c].forEach((s, k) => {
-      if (batched && s.shape[0] !== batch) {
-        throw new RangeError(`LSTMCell: Input batch size ${batch} doesn't match hidden${k} batch size ${s.shape[0]}`);
-      }
-      if (s.shape[s.rank - 1] !== this.hiddenSize) {
-        throw new RangeError(
-          `LSTMCell: hidden${k} has inconsistent hidden_size: got ${s.shape[s.rank - 1]}, expected ${this.hiddenSize}`,
-        );
-      }
-    });
+    checkCellState('LSTMCell', [h, c], batched ? batch : null, this.hiddenSize);
     return [h, c];
   }
 }

@@ -4,7 +4,14 @@ import { GradientMode, lstmLayer } from '../ops/lstm-layer';
 import { LSTMWeights } from '../ops/weights';
 import { firstShape, KERAS_LAYER_ARGS, LayerArgs, Shape } from './keras';
 import { TorchLayer } from './torch-layer';
-import { checkBoolean, checkGradientMode, checkInteger, checkOptionNames } from './checks';
+import {
+  checkBoolean,
+  checkCellState,
+  checkFloatTensor,
+  checkGradientMode,
+  checkInteger,
+  checkOptionNames,
+} from './checks';
 
 /** Arguments of `torchLSTMCell`: PyTorch's `nn.LSTMCell` options. */
 export interface TorchLSTMCellArgs extends LayerArgs {
@@ -87,7 +94,14 @@ export class TorchLSTMCell extends TorchLayer {
         `TorchLSTMCell: expected inputs [x, h, c], got ${Array.isArray(inputs) ? `${inputs.length} tensors` : 'one tensor'}`,
       );
     }
-    const [x, h, c] = inputs;
+    const [x, h, c] = inputs.map((t, k) => checkFloatTensor('TorchLSTMCell', ['input', 'h', 'c'][k], t, [2]));
+    const batch = x.shape[0];
+    if (x.shape[1] !== this.inputSize) {
+      throw new RangeError(
+        `TorchLSTMCell: input has inconsistent input_size: got ${x.shape[1]}, expected ${this.inputSize}`,
+      );
+    }
+    checkCellState('TorchLSTMCell', [h, c], batch, this.hiddenSize);
     return tf.tidy(() => {
       const w: LSTMWeights = { weightIh: this.variable('weight_ih'), weightHh: this.variable('weight_hh') };
       if (this.bias) {

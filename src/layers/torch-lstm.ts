@@ -4,7 +4,7 @@ import { GradientMode } from '../ops/lstm-layer';
 import { lstmStack } from '../ops/lstm-stack';
 import { firstShape, KERAS_LAYER_ARGS, LayerArgs, Shape } from './keras';
 import { TorchLayer } from './torch-layer';
-import { checkBoolean, checkGradientMode, checkLengths, checkOptionNames } from './checks';
+import { checkBoolean, checkFloatTensor, checkGradientMode, checkLengths, checkOptionNames } from './checks';
 import {
   checkArchitecture,
   directionWeights,
@@ -168,10 +168,18 @@ export class TorchLSTM extends TorchLayer {
     kwargs: { training?: boolean; mask?: tf.Tensor | tf.Tensor[] },
   ): tf.Tensor | tf.Tensor[] {
     const arch = this.arch as LSTMArchitecture;
-    const [x, h0, c0] = Array.isArray(inputs) ? inputs : [inputs];
     if (Array.isArray(inputs) && inputs.length !== 1 && inputs.length !== 3) {
       throw new RangeError(`TorchLSTM: expected inputs [x] or [x, h0, c0], got ${inputs.length} tensors`);
     }
+    const [xIn, h0, c0] = Array.isArray(inputs) ? inputs : [inputs];
+    const x = checkFloatTensor('TorchLSTM', 'input', xIn, [3]);
+    if (x.shape[2] !== arch.inputSize) {
+      throw new RangeError(
+        `TorchLSTM: input.size(-1) must be equal to input_size. Expected ${arch.inputSize}, got ${x.shape[2]}`,
+      );
+    }
+    if (h0) checkFloatTensor('TorchLSTM', 'h0', h0, [2, 3]);
+    if (c0) checkFloatTensor('TorchLSTM', 'c0', c0, [2, 3]);
     const [batch, steps] = x.shape as number[];
     const mask = Array.isArray(kwargs?.mask) ? kwargs.mask[0] : kwargs?.mask;
     const lengths = mask ? lengthsFromMask(mask, batch, steps) : undefined;
