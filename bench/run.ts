@@ -7,7 +7,7 @@
  * The variants run in interleaved rounds (one of each per round), so that a slow patch of the
  * machine slows all of them alike and the ratios stay fair.
  *
- *   npm run bench                                   # wasm and cpu, batch 32, seq 100, in 64, hidden 128
+ *   npm run bench                                   # every backend present, batch 32, seq 100, in 64, hidden 128
  *   npm run bench -- --backends wasm --repeats 15
  *   npm run bench -- --scaling                      # how tfjs-lstm's time grows with T and H (wasm)
  */
@@ -151,6 +151,17 @@ async function benchBackend(backend: string, sizes: Sizes, repeats: number, with
   return rows;
 }
 
+/** wasm and cpu, and tensorflow where @tensorflow/tfjs-node is installed (not on these machines). */
+function presentBackends(): string[] {
+  try {
+    require.resolve('@tensorflow/tfjs-node');
+    return ['wasm', 'cpu', 'tensorflow'];
+  } catch {
+    console.log('tensorflow backend: @tensorflow/tfjs-node is not installed; its rows are skipped');
+    return ['wasm', 'cpu'];
+  }
+}
+
 /**
  * The most tensor memory `f` holds at once beyond what was live before it, as tfjs counts it
  * (tensor bytes; a backend's scratch buffers inside a kernel are not tensors). tf.profile's
@@ -244,7 +255,7 @@ async function main(): Promise<void> {
     report = `tfjs-lstm (manual) on ${backend}, batch ${sizes.batch}, input ${sizes.inputSize}; medians of ${repeats}\n\n${await scaling(sizes, repeats, backend)}`;
   } else {
     console.log(describe);
-    const backends = (flag('backends') ?? 'wasm,cpu').split(',');
+    const backends = (flag('backends') ?? presentBackends().join(',')).split(',');
     // PyTorch runs before and after the tfjs runs, with 1 and 2 threads; its medians pool both
     // runs, for the same reason the tfjs variants are interleaved.
     const before = [1, 2].map((threads) => torchTimes(sizes, repeats, threads));
