@@ -2,7 +2,7 @@
  * A model trained in PyTorch, run in tfjs: load its safetensors weights into TorchLSTM and
  * tf.layers.dense, predict, and export the weights back for PyTorch.
  *
- *   npx tsx examples/pytorch-weights.ts [weights.safetensors]
+ *   npx tsx examples/pytorch-weights.ts [weights.safetensors] [--backend cpu|wasm|tensorflow]
  *
  * The default file is the test fixture made by scripts/make-fixtures.py: in PyTorch,
  *
@@ -28,7 +28,10 @@ import { setupBackend } from './backend';
 
 async function main(): Promise<void> {
   await setupBackend();
-  const file = process.argv[2] ?? path.join(__dirname, '..', '__tests__', 'fixtures', 'trained', 'adding.safetensors');
+  // The first argument that is neither a --flag nor a flag's value.
+  const args = process.argv.slice(2);
+  const positional = args.find((a, k) => !a.startsWith('--') && !(k > 0 && args[k - 1].startsWith('--')));
+  const file = positional ?? path.join(__dirname, '..', '__tests__', 'fixtures', 'trained', 'adding.safetensors');
 
   const sd = readStateDict(file); // { 'lstm.weight_ih_l0': tf.Tensor, ..., 'head.weight', 'head.bias' }
   const lstm = torchLSTM({ hiddenSize: 16, numLayers: 2, inputShape: [null, 2] });

@@ -1,0 +1,50 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+// The examples the README points to run, on this backend, with short settings: they stay true.
+
+declare const __TFJS_BACKEND__: string;
+
+const root = path.join(__dirname, '..');
+const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+
+function run(script: string, ...args: string[]): string {
+  return execFileSync(tsx, [path.join('examples', script), '--backend', __TFJS_BACKEND__, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+}
+
+describe(`examples on ${__TFJS_BACKEND__}`, () => {
+  let out: string;
+  beforeAll(() => (out = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-lstm-examples-'))));
+  afterAll(() => fs.rmSync(out, { recursive: true }));
+
+  test('sequential-fit: trains, saves, reloads with identical predictions', () => {
+    expect(run('sequential-fit.ts', '--epochs', '2')).toMatch(/loaded back: predictions identical = true/);
+  });
+
+  test('pytorch-weights: the PyTorch-trained model answers 0.9 + 0.6 near 1.5', () => {
+    const answer = Number(/the PyTorch-trained model in tfjs says ([\d.]+)/.exec(run('pytorch-weights.ts'))?.[1]);
+    expect(Math.abs(answer - 1.5)).toBeLessThan(0.1);
+  });
+
+  test('train-memory and train-adding write their plots', () => {
+    run('train-memory.ts', '--epochs', '2', '--out', path.join(out, 'memory'));
+    run('train-adding.ts', '--epochs', '1', '--length', '20', '--out', path.join(out, 'adding'));
+    for (const file of ['memory/loss.svg', 'memory/gradient-flow.svg', 'adding/loss.svg', 'adding/gradient-flow.svg']) {
+      expect(fs.readFileSync(path.join(out, file), 'utf8')).toMatch(/^<svg /);
+    }
+  });
+
+  test('truncated-bptt: the loss falls over the stream', () => {
+    const [first, last] = /loss ([\d.]+) \(first 10 chunks\) -> ([\d.]+)/
+      .exec(run('truncated-bptt.ts', '--chunks', '150'))!
+      .slice(1)
+      .map(Number);
+    expect(last).toBeLessThan(first / 2);
+  });
+});
