@@ -2,6 +2,7 @@
 // tested on its own: its gradients against central finite differences of its own forward pass, its
 // forward semantics (lengths, reverse direction, stacking) against smaller runs of itself, and both
 // against PyTorch's float32 results in the fixtures. No tfjs is involved.
+import { WEIGHT_IH, X } from '../examples/seed-exercise';
 import {
   layerBackward,
   layerForward,
@@ -103,23 +104,12 @@ describe('the seed exercise', () => {
   // Hidden 1, input 4, nine steps, hand-set weights; PyTorch's float32 results.
   const seedConfig = config({ inputSize: 4, hiddenSize: 1 });
   const params = {
-    weight_ih_l0: Float64Array.from([0, 100, 0, -10, 0, 100, 0, 10, 1, 0, 0, 0, 0, 0, 100, -10]),
+    weight_ih_l0: Float64Array.from(WEIGHT_IH.flat()),
     weight_hh_l0: new Float64Array(4),
     bias_ih_l0: new Float64Array(4),
     bias_hh_l0: new Float64Array(4),
   };
-  const rows = [
-    [1, 0, 0, 1],
-    [3, 1, 0, 1],
-    [2, 0, 0, 1],
-    [4, 1, 0, 1],
-    [2, 0, 0, 1],
-    [1, 0, 1, 1],
-    [3, -1, 0, 1],
-    [6, 1, 0, 1],
-    [1, 0, 1, 1],
-  ];
-  const x = { data: Float64Array.from(rows.flat()), steps: 9, batch: 1 };
+  const x = { data: Float64Array.from(X.flat()), steps: 9, batch: 1 };
 
   /** Relative 1e-4 (PyTorch's numbers are float32, quoted to 5 digits), or absolute 1e-8 near 0. */
   function expectPyTorch(actual: number, expected: number, label: string): void {

@@ -10,6 +10,7 @@ import {
   writeSafetensors,
 } from '../src';
 import { randomParams, referenceLSTM, referenceLSTMGrads } from '../src/reference/lstm-reference';
+import { peakTensorBytes } from '../bench/peak-memory';
 import { expectClose } from './helpers/compare';
 
 // A layer inside someone's model must never corrupt their training or crash their process with
@@ -417,22 +418,12 @@ describe('long sequences', () => {
     const rnn = new LSTM({ inputSize: 2, hiddenSize: 8, seed: 4 });
     const peak = (steps: number) => {
       const x = tf.randomNormal([steps, 2, 2]);
-      const engine = tf.engine() as unknown as { trackTensor: (...a: unknown[]) => void; state: { numBytes: number } };
-      const original = engine.trackTensor;
-      const start = engine.state.numBytes;
-      let max = start;
-      engine.trackTensor = function (this: unknown, ...args: unknown[]) {
-        original.apply(this, args);
-        max = Math.max(max, engine.state.numBytes);
-      };
-      try {
+      const bytes = peakTensorBytes(() => {
         const { value, grads } = tf.variableGrads(() => tf.sum(rnn.forward(x)[0]) as tf.Scalar);
         tf.dispose([value, ...Object.values(grads)]);
-      } finally {
-        engine.trackTensor = original;
-      }
+      });
       x.dispose();
-      return max - start;
+      return bytes;
     };
     const [a, b, c] = [2500, 5000, 10000].map(peak);
     expect(b / a).toBeGreaterThan(1.8);

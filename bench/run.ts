@@ -19,6 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LSTM } from '../src';
 import { setFusedKernels } from '../src/kernels/register';
 import { flag, setupBackend } from '../examples/backend';
+import { peakTensorBytes } from './peak-memory';
 
 interface Sizes {
   batch: number;
@@ -136,7 +137,7 @@ async function benchBackend(backend: string, sizes: Sizes, repeats: number, with
   }
   const rows = await Promise.all(
     variants.map(async (v, k) => {
-      const peak = peakBytes(() => v.train());
+      const peak = peakTensorBytes(() => v.train());
       return {
         backend,
         variant: v.name,
@@ -160,28 +161,6 @@ function presentBackends(): string[] {
     console.log('tensorflow backend: @tensorflow/tfjs-node is not installed; its rows are skipped');
     return ['wasm', 'cpu'];
   }
-}
-
-/**
- * The most tensor memory `f` holds at once beyond what was live before it, as tfjs counts it
- * (tensor bytes; a backend's scratch buffers inside a kernel are not tensors). tf.profile's
- * peakBytes counts every live tensor, so the engine's accounting is sampled directly.
- */
-function peakBytes(f: () => void): number {
-  const engine = tf.engine() as unknown as { trackTensor: (...args: unknown[]) => void; state: { numBytes: number } };
-  const original = engine.trackTensor;
-  const start = engine.state.numBytes;
-  let peak = start;
-  engine.trackTensor = function (this: unknown, ...args: unknown[]) {
-    original.apply(this, args);
-    peak = Math.max(peak, engine.state.numBytes);
-  };
-  try {
-    f();
-  } finally {
-    engine.trackTensor = original;
-  }
-  return peak - start;
 }
 
 function torchTimes(

@@ -77,13 +77,15 @@ export class TorchLSTM extends TorchLayer {
   readonly returnState: boolean;
   readonly gradient: GradientMode;
   inputSize?: number;
-  private arch?: LSTMArchitecture;
+  /** The checked options; inputSize is a stand-in until the layer is built. */
+  private arch: LSTMArchitecture;
 
   constructor(args: TorchLSTMArgs) {
     super('TorchLSTM', args);
     checkOptionNames('TorchLSTM', args, [...OWN_ARGS, ...KERAS_LAYER_ARGS]);
     // Checked now with a stand-in input size, so that a bad option fails at construction.
     const arch = checkArchitecture('TorchLSTM', { ...args, inputSize: args.inputSize ?? 1 });
+    this.arch = arch;
     this.inputSize = args.inputSize;
     this.hiddenSize = arch.hiddenSize;
     this.numLayers = arch.numLayers;
@@ -120,15 +122,7 @@ export class TorchLSTM extends TorchLayer {
       );
     }
     this.inputSize = features;
-    this.arch = {
-      inputSize: features,
-      hiddenSize: this.hiddenSize,
-      numLayers: this.numLayers,
-      bias: this.bias,
-      dropout: this.dropout,
-      bidirectional: this.bidirectional,
-      projSize: this.projSize,
-    };
+    this.arch = { ...this.arch, inputSize: features };
     const bound = 1 / Math.sqrt(this.hiddenSize);
     for (const [name, shape] of parameterShapes(this.arch)) this.addParameter(name, shape, bound);
     this.built = true;
@@ -167,7 +161,7 @@ export class TorchLSTM extends TorchLayer {
     inputs: tf.Tensor | tf.Tensor[],
     kwargs: { training?: boolean; mask?: tf.Tensor | tf.Tensor[] },
   ): tf.Tensor | tf.Tensor[] {
-    const arch = this.arch as LSTMArchitecture;
+    const arch = this.arch;
     if (Array.isArray(inputs) && inputs.length !== 1 && inputs.length !== 3) {
       throw new RangeError(`TorchLSTM: expected inputs [x] or [x, h0, c0], got ${inputs.length} tensors`);
     }
