@@ -4,7 +4,17 @@ import * as tf from '@tensorflow/tfjs';
 
 import { trainAdding } from '../examples/train-adding';
 import { trainMemory } from '../examples/train-memory';
-import { clipGradNorm, clipGradValue, detach, detachState, gradientFlow, LSTM, lstmLayer, LSTMWeights } from '../src';
+import {
+  clipGradNorm,
+  clipGradValue,
+  detach,
+  detachState,
+  gradientFlow,
+  LSTM,
+  lstmLayer,
+  LSTMWeights,
+  setFusedKernels,
+} from '../src';
 import { expectClose } from './helpers/compare';
 import { Arr, toTensor } from './helpers/fixtures';
 
@@ -166,6 +176,32 @@ describe('gradientFlow', () => {
     expect(Object.keys(grads)).toHaveLength(16);
     tf.dispose(Object.values(grads));
     expect(tf.memory().numTensors).toBe(before);
+    rnn.dispose();
+  });
+
+  test('the composed path (other backends) reports the same flow as the fused kernels', () => {
+    const rnn = new LSTM({ inputSize: 2, hiddenSize: 3, projSize: 2, bidirectional: true, seed: 8 });
+    const x = tf.randomNormal([6, 3, 2], 0, 1, 'float32', 9);
+    const report = () => {
+      const { grads, flow } = gradientFlow(
+        () => tf.sum(tf.square(rnn.forward(x, null, { lengths: [6, 2, 4] })[0])) as tf.Scalar,
+      );
+      tf.dispose(Object.values(grads));
+      return flow;
+    };
+    const fused = report();
+    setFusedKernels(false);
+    try {
+      const composed = report();
+      composed.forEach((c, k) => {
+        expect([c.layer, c.direction]).toEqual([fused[k].layer, fused[k].direction]);
+        expectClose(c.dhNorm, fused[k].dhNorm, 1e-5, 'dhNorm');
+        expectClose(c.dcNorm, fused[k].dcNorm, 1e-5, 'dcNorm');
+        expectClose(c.forgetMean, fused[k].forgetMean, 1e-6, 'forgetMean');
+      });
+    } finally {
+      setFusedKernels(true);
+    }
     rnn.dispose();
   });
 

@@ -9,7 +9,10 @@ import { LSTMWeights } from './weights';
 export type GradientMode = 'manual' | 'autodiff';
 
 export interface LayerOptions extends SequenceOptions {
-  /** Default 'manual'. Both give the same forward numbers. */
+  /**
+   * Default 'manual'. Both give the same forward numbers: exactly in inference (where both run
+   * the fused forward), to float32 rounding in autodiff training (which runs the composed ops).
+   */
   gradient?: GradientMode;
   /** Which layer and direction this is, for `gradientFlow` reports. */
   label?: FlowLabel;
@@ -83,7 +86,7 @@ export function lstmLayer(
     const { output, hN, cN } = lstmForward(x, h0, c0, w, options);
     return { output, hN, cN };
   }
-  return withManualGradient(x, h0, c0, w, composedPass(options, slot));
+  return composedManual(x, h0, c0, w, options, slot);
 }
 
 function kernelAttrs(options: SequenceOptions, flowSlot = -1) {
@@ -106,49 +109,7 @@ function runForwardKernel(
   return tf.engine().runKernel(name, inputs, { ...kernelAttrs(options, flowSlot), saveCache }) as tf.Tensor[];
 }
 
-/**
- * A forward that returns what its backward needs, and that backward: the two halves
- * `withManualGradient` puts together.
- */
-interface ManualPass {
-  forward(x: tf.Tensor, h0: tf.Tensor, c0: tf.Tensor, w: LSTMWeights): LayerResult & { cache: tf.Tensor[] };
-  backward(
-    dOutput: tf.Tensor,
-    dhN: tf.Tensor,
-    dcN: tf.Tensor,
-    x: tf.Tensor,
-    w: LSTMWeights,
-    cache: tf.Tensor[],
-  ): Gradients;
-}
-
 const CACHE_FIELDS = ['i', 'f', 'g', 'o', 'tanhC', 'hPrev', 'cPrev'] as const;
-
-/** The composed ops of bptt.ts: the cache is seven [N, ...] tensors per step. */
-function composedPass(options: SequenceOptions, flowSlot: number): ManualPass {
-  return {
-    forward(x, h0, c0, w) {
-      const { output, hN, cN, cache } = lstmForward(x, h0, c0, w, options);
-      if (flowSlot >= 0)
-        recordInSlot(flowSlot, 'forgetMean', forgetMeans(tf.stack(cache.map((s) => s.f)), options.lengths));
-      return { output, hN, cN, cache: cache.flatMap((step) => CACHE_FIELDS.map((k) => step[k])) };
-    },
-    backward(dOutput, dhN, dcN, x, w, flat) {
-      const cache = Array.from({ length: x.shape[0] }, (_, t) => {
-        const step = {} as StepCache;
-        CACHE_FIELDS.forEach((k, j) => (step[k] = flat[t * CACHE_FIELDS.length + j]));
-        return step;
-      });
-      if (flowSlot < 0) return lstmBackward(dOutput, dhN, dcN, x, w, cache, options);
-      const norms: tf.Tensor[] = new Array(x.shape[0]);
-      const grads = lstmBackward(dOutput, dhN, dcN, x, w, cache, options, (t, dhNew, dcNew) => {
-        norms[t] = tf.stack([tf.norm(dhNew), tf.norm(dcNew)]);
-      });
-      recordInSlot(flowSlot, 'norms', tf.stack(norms));
-      return grads;
-    },
-  };
-}
 
 /** The weights as a list of tensors (the order customGrad sees them), and back. */
 function weightList(w: LSTMWeights): tf.Tensor[] {
@@ -166,8 +127,19 @@ function weightsFromList(list: tf.Tensor[], hasBias: boolean, hasProj: boolean):
   return w;
 }
 
-/** Wraps a forward and its hand-derived backward with `tf.customGrad`. */
-function withManualGradient(x: tf.Tensor, h0: tf.Tensor, c0: tf.Tensor, w: LSTMWeights, pass: ManualPass): LayerResult {
+/**
+ * The composed ops of bptt.ts with their hand-derived backward attached by `tf.customGrad`: the
+ * manual path of the backends without fused kernels. The forward's cache is seven [N, ...]
+ * tensors per step.
+ */
+function composedManual(
+  x: tf.Tensor,
+  h0: tf.Tensor,
+  c0: tf.Tensor,
+  w: LSTMWeights,
+  options: SequenceOptions,
+  flowSlot: number,
+): LayerResult {
   const [steps, batch] = x.shape;
   const outputSize = h0.shape[1] as number;
   const hiddenSize = c0.shape[1] as number;
@@ -181,22 +153,35 @@ function withManualGradient(x: tf.Tensor, h0: tf.Tensor, c0: tf.Tensor, w: LSTMW
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const [xIn, h0In, c0In, ...weightsIn] = args as tf.Tensor[];
-    const fwd = pass.forward(xIn, h0In, c0In, weightsFromList(weightsIn, hasBias, hasProj));
+    const fwd = lstmForward(xIn, h0In, c0In, weightsFromList(weightsIn, hasBias, hasProj), options);
+    if (flowSlot >= 0) {
+      recordInSlot(flowSlot, 'forgetMean', forgetMeans(tf.stack(fwd.cache.map((s) => s.f)), options.lengths));
+    }
     // Only what is saved outlives this function; inputs are saved too, since the caller may
     // dispose them before the backward pass runs.
-    save([xIn, ...weightsIn, ...fwd.cache]);
+    save([xIn, ...weightsIn, ...fwd.cache.flatMap((step) => CACHE_FIELDS.map((k) => step[k]))]);
     const value = tf.concat([tf.reshape(fwd.output, [-1]), tf.reshape(fwd.hN, [-1]), tf.reshape(fwd.cN, [-1])]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
       tf.tidy(() => {
+        const flat = saved.slice(1 + numWeights);
+        const cache = Array.from({ length: steps }, (_, t) => {
+          const step = {} as StepCache;
+          CACHE_FIELDS.forEach((k, j) => (step[k] = flat[t * CACHE_FIELDS.length + j]));
+          return step;
+        });
         const [dOut, dhN, dcN] = tf.split(dy, sizes);
-        const g = pass.backward(
+        const norms: tf.Tensor[] = new Array(steps);
+        const g: Gradients = lstmBackward(
           tf.reshape(dOut, [steps, batch, outputSize]),
           tf.reshape(dhN, [batch, outputSize]),
           tf.reshape(dcN, [batch, hiddenSize]),
           saved[0],
           weightsFromList(saved.slice(1, 1 + numWeights), hasBias, hasProj),
-          saved.slice(1 + numWeights),
+          cache,
+          options,
+          flowSlot < 0 ? undefined : (t, dhNew, dcNew) => (norms[t] = tf.stack([tf.norm(dhNew), tf.norm(dcNew)])),
         );
+        if (flowSlot >= 0) recordInSlot(flowSlot, 'norms', tf.stack(norms));
         const grads: tf.Tensor[] = [g.dx, g.dh0, g.dc0, g.dWeightIh, g.dWeightHh];
         if (hasBias) grads.push(g.dBias as tf.Tensor, g.dBias as tf.Tensor);
         if (hasProj) grads.push(g.dWeightHr as tf.Tensor);
