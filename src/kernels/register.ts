@@ -17,6 +17,9 @@ let enabled = true;
 
 function register(): void {
   registered = true;
+  // A second copy of this package in the process (its CommonJS and ES builds both loaded, say)
+  // finds the kernels already there; registering them again would only make tfjs warn.
+  if (tf.getKernel(LSTM_FORWARD, 'cpu')) return;
   for (const [backendName, makeOps] of Object.entries(OPS)) {
     const forward: tf.KernelFunc = ({ inputs, backend, attrs }) =>
       lstmForwardKernel(
