@@ -100,11 +100,11 @@ export class TorchLSTM extends TorchLayer {
   }
 
   private get numDirections(): number {
-    return this.bidirectional ? 2 : 1;
+    return numDirections(this.arch);
   }
 
   private get outputSize(): number {
-    return this.projSize > 0 ? this.projSize : this.hiddenSize;
+    return outputSize(this.arch);
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -196,7 +196,7 @@ export class TorchLSTM extends TorchLayer {
         {
           numLayers: this.numLayers,
           bidirectional: this.bidirectional,
-          outputSize: outputSize(arch),
+          outputSize: this.outputSize,
           hiddenSize: this.hiddenSize,
           gradient: this.gradient,
           lengths,
@@ -207,7 +207,7 @@ export class TorchLSTM extends TorchLayer {
       );
       // Without sequences, the output is each sequence's last one: for the forward direction the
       // final h, for the reverse direction the h at step 0, where it ends; both are in h_n.
-      const dirs = numDirections(arch);
+      const dirs = this.numDirections;
       const output = this.returnSequences
         ? tf.transpose(r.output, [1, 0, 2])
         : tf.reshape(tf.transpose(tf.slice(r.hN, [states - dirs, 0, 0], [dirs, batch, this.outputSize]), [1, 0, 2]), [

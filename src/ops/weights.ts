@@ -17,20 +17,3 @@ export interface LSTMWeights {
   /** `weight_hr`: [P, H], present only with projections. */
   weightHr?: tf.Tensor;
 }
-
-/** The sizes an `LSTMWeights` implies. */
-export interface LSTMSizes {
-  inputSize: number;
-  hiddenSize: number;
-  /** Size of h: the projection size, or hiddenSize without projections. */
-  outputSize: number;
-}
-
-export function sizesOf(w: LSTMWeights): LSTMSizes {
-  const hiddenSize = w.weightIh.shape[0] / 4;
-  return {
-    inputSize: w.weightIh.shape[1] as number,
-    hiddenSize,
-    outputSize: w.weightHr ? (w.weightHr.shape[0] as number) : hiddenSize,
-  };
-}
