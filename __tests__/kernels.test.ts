@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LayerOptions, lstmForward, lstmLayer, LSTMWeights } from '../src';
 import { hasFusedKernels, setFusedKernels } from '../src/kernels/register';
 import { matMulJs } from '../src/kernels/matmul-js';
+import { setSimdLoops } from '../src/kernels/simd/lstm-simd';
 import { TANH_SMALL_LIMIT, tanhJs, tanhSmall } from '../src/kernels/tanh';
 import { expectClose } from './helpers/compare';
 
@@ -70,9 +71,13 @@ function problem(c: Case, seed: number) {
 
 type Problem = ReturnType<typeof problem>;
 
-/** Gradients of sum(output * w1) + sum(hN * w2) + sum(cN * w3) with respect to every tensor. */
-function run(p: Problem, fused: boolean) {
+/**
+ * Gradients of sum(output * w1) + sum(hN * w2) + sum(cN * w3) with respect to every tensor; with
+ * `simd` false, the wasm kernels run their JavaScript loops.
+ */
+function run(p: Problem, fused: boolean, simd = true) {
   setFusedKernels(fused);
+  setSimdLoops(simd);
   try {
     const forward = tf.tidy(() => {
       const r = lstmLayer(p.x, p.h0, p.c0, p.w, p.options);
@@ -88,6 +93,7 @@ function run(p: Problem, fused: boolean) {
     return { forward, grads: g };
   } finally {
     setFusedKernels(true);
+    setSimdLoops(true);
   }
 }
 
@@ -96,12 +102,17 @@ describe(`fused kernels on ${__TFJS_BACKEND__}`, () => {
     expect(hasFusedKernels()).toBe(__TFJS_BACKEND__ === 'cpu' || __TFJS_BACKEND__ === 'wasm');
   });
 
-  test.each(cases.map((c, k) => [c.name, c, k] as const))('match the composed ops: %s', (_name, c, k) => {
+  // On wasm, the kernels' element-wise loops run in WebAssembly SIMD, or in JavaScript where SIMD
+  // is missing: both are checked.
+  const loops = __TFJS_BACKEND__ === 'wasm' ? ['SIMD loops', 'JavaScript loops'] : ['JavaScript loops'];
+  const runs = loops.flatMap((l) => cases.map((c, k) => [`${c.name}, ${l}`, c, k, l === 'SIMD loops'] as const));
+
+  test.each(runs)('match the composed ops: %s', (_name, c, k, simd) => {
     const p = problem(c, 100 * k);
-    const fused = run(p, true);
+    const fused = run(p, true, simd);
     const composed = run(p, false);
     // Forward: the same function up to float32 rounding (the kernels sum and activate in their
-    // own order; on wasm tanh goes through the vectorised sigmoid).
+    // own order, and compute tanh their own way).
     ['output', 'h_n', 'c_n'].forEach((name, j) => expectClose(fused.forward[j], composed.forward[j], 1e-6, name));
     expect(Object.keys(fused.grads).sort()).toEqual(Object.keys(composed.grads).sort());
     for (const key of Object.keys(composed.grads)) expectClose(fused.grads[key], composed.grads[key], 1e-5, `d${key}`);

@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { LSTM } from '../src';
 import { setFusedKernels } from '../src/kernels/register';
+import { setSimdLoops } from '../src/kernels/simd/lstm-simd';
 import { flag, setupBackend } from '../examples/backend';
 import { peakTensorBytes } from './peak-memory';
 
@@ -58,15 +59,17 @@ function variant(
   vars: tf.Variable[],
   x: tf.Tensor,
   free: () => void,
-  fused = true,
+  kernels: { fused?: boolean; simd?: boolean } = {},
 ): Variant {
   const opt = tf.train.adam(1e-3);
   const withKernels = (f: () => void) => () => {
-    setFusedKernels(fused);
+    setFusedKernels(kernels.fused ?? true);
+    setSimdLoops(kernels.simd ?? true);
     try {
       f();
     } finally {
       setFusedKernels(true);
+      setSimdLoops(true);
     }
   };
   return {
@@ -85,7 +88,7 @@ function variant(
   };
 }
 
-function makeVariants(sizes: Sizes, x: tf.Tensor, withPeers: boolean): Variant[] {
+function makeVariants(backend: string, sizes: Sizes, x: tf.Tensor, withPeers: boolean): Variant[] {
   const variants: Variant[] = [];
   for (const gradient of withPeers ? (['manual', 'autodiff'] as const) : (['manual'] as const)) {
     const rnn = new LSTM({ inputSize: sizes.inputSize, hiddenSize: sizes.hidden, batchFirst: true, gradient, seed: 1 });
@@ -100,10 +103,18 @@ function makeVariants(sizes: Sizes, x: tf.Tensor, withPeers: boolean): Variant[]
     );
   }
   if (withPeers) {
-    // Before the fused kernels: the same manual BPTT on composed tfjs ops (the other backends' path).
     const rnn = new LSTM({ inputSize: sizes.inputSize, hiddenSize: sizes.hidden, batchFirst: true, seed: 1 });
     const apply = (input: tf.Tensor) => rnn.forward(input)[0];
-    variants.push(variant('tfjs-lstm (manual, composed ops)', apply, rnn.parameters(), x, () => rnn.dispose(), false));
+    if (backend === 'wasm') {
+      // Before the SIMD loops: the fused kernels with their element-wise loops in JavaScript.
+      const name = 'tfjs-lstm (manual, JS loops)';
+      variants.push(variant(name, apply, rnn.parameters(), x, () => undefined, { simd: false }));
+    }
+    // Before the fused kernels: the same manual BPTT on composed tfjs ops (the other backends' path).
+    const composed = { fused: false };
+    variants.push(
+      variant('tfjs-lstm (manual, composed ops)', apply, rnn.parameters(), x, () => rnn.dispose(), composed),
+    );
     const layer = tf.layers.lstm({ units: sizes.hidden, returnSequences: true, recurrentActivation: 'sigmoid' });
     tf.tidy(() => void layer.apply(tf.zeros([1, sizes.steps, sizes.inputSize]))); // builds the weights
     const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -123,7 +134,7 @@ function makeVariants(sizes: Sizes, x: tf.Tensor, withPeers: boolean): Variant[]
 async function benchBackend(backend: string, sizes: Sizes, repeats: number, withPeers = true): Promise<Row[]> {
   await setupBackend(backend);
   const x = tf.randomNormal([sizes.batch, sizes.steps, sizes.inputSize], 0, 1, 'float32', 1);
-  const variants = makeVariants(sizes, x, withPeers);
+  const variants = makeVariants(backend, sizes, x, withPeers);
   const times = variants.map(() => ({ forward: [] as number[], train: [] as number[] }));
   for (let round = -2; round < repeats; round++) {
     variants.forEach((v, k) => {

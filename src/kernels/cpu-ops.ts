@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 
 import { KernelOps, Mat, stackGateWeights } from './kernel-ops';
 import { matMulJs, transposeJs } from './matmul-js';
+import { jsLoops } from './step-loops';
 
 /** What the kernels use of tfjs-backend-cpu's MathBackendCPU. */
 interface CpuBackend {
@@ -50,6 +51,7 @@ export function cpuOps(backend: CpuBackend): KernelOps<CpuMat> {
     },
     release: () => undefined,
     output: (m, shape) => backend.makeTensorInfo(shape, 'float32', m.values),
+    loops: jsLoops,
   };
 }
 

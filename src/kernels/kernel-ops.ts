@@ -1,5 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 
+import type { StepLoops } from './step-loops';
+
 /** A row-major matrix in a backend's memory. */
 export interface Mat {
   readonly rows: number;
@@ -42,6 +44,8 @@ export interface KernelOps<M extends Mat = Mat> {
   release(m: M): void;
   /** Hands a matrix over as a kernel output of the given shape (same size). */
   output(m: M, shape: number[]): tf.TensorInfo;
+  /** The per-step element-wise loops, on arrays from `data`. */
+  loops: StepLoops;
 }
 
 /** [W_ih^T; W_hh^T] as one [I + P, 4H] array, the g columns multiplied by `gScale`. */

@@ -56,33 +56,48 @@ export function lstmBackwardKernel<M extends Mat>(
   const dhNew = ops.zeros(batch, outSize);
   const dZ = ops.zeros(rows, gates);
   const dZt = ops.zeros(batch, gates);
-  const dcPrev = new Float32Array(batch * hidden);
-  const dBias = new Float64Array(gates);
+  const dcPrev = ops.zeros(batch, hidden);
   // With projections, dW_hr = dHNew^T R, where R stacks r_t = o_t tanh(c_t).
   const dHNew = weightHr ? ops.zeros(rows, outSize) : null;
   const R = weightHr ? ops.zeros(rows, hidden) : null;
   const flow = new Float32Array(steps * 2);
+  const { gatherDhNew, gateGradients } = ops.loops;
 
   for (let s = steps - 1; s >= 0; s--) {
     const t = attrs.reverse ? steps - 1 - s : s;
-    flow[2 * t] = gatherDhNew(t, lengths, ops.data(cache.dOutput), ops.data(dh), ops.data(dhNew), outSize);
+    // The runs of sequences that have step t; the others pass dh and dc through untouched.
+    const runs = validRuns(t, lengths);
+    // dhNew = dOutput_t + dh, zero for sequences without step t.
+    if (runs.length !== 1 || runs[0][1] - runs[0][0] !== batch) ops.data(dhNew).fill(0);
+    let norm = 0;
+    for (const [b0, b1] of runs) {
+      norm += gatherDhNew(t, b0, b1, ops.data(cache.dOutput), ops.data(dh), ops.data(dhNew), outSize);
+    }
+    flow[2 * t] = Math.sqrt(norm);
     if (dHNew) ops.data(dHNew).set(ops.data(dhNew), t * batch * outSize);
     const dr = weightHr ? ops.matMul(dhNew, weightHr) : dhNew;
-    flow[2 * t + 1] = gateGradients(
-      t,
-      lengths,
-      { gates: ops.data(cache.gates), cPrev: ops.data(cache.cPrev), tanhC: ops.data(cache.tanhC) },
-      { dr: ops.data(dr), dc: ops.data(dc), dZ: ops.data(dZ), dcPrev, dBias },
-      hidden,
-    );
+    norm = 0;
+    for (const [b0, b1] of runs) {
+      norm += gateGradients(
+        t,
+        b0,
+        b1,
+        { gates: ops.data(cache.gates), cPrev: ops.data(cache.cPrev), tanhC: ops.data(cache.tanhC) },
+        { dr: ops.data(dr), dc: ops.data(dc), dZ: ops.data(dZ), dcPrev: ops.data(dcPrev) },
+        hidden,
+      );
+    }
+    flow[2 * t + 1] = Math.sqrt(norm);
     ops.data(dZt).set(ops.data(dZ).subarray(t * batch * gates, (t + 1) * batch * gates));
     if (R) outputProducts(t, lengths, ops.data(cache.gates), ops.data(cache.tanhC), ops.data(R), hidden);
     if (dr !== dhNew) ops.release(dr);
     const dhPrev = ops.matMul(dZt, weightHh);
-    carry(t, lengths, ops.data(dhPrev), dcPrev, ops.data(dh), ops.data(dc), outSize, hidden);
+    carry(t, lengths, ops.data(dhPrev), ops.data(dcPrev), ops.data(dh), ops.data(dc), outSize, hidden);
     ops.release(dhPrev);
   }
 
+  // dL/d b = the sum of dZ's rows (rows of sequences past their end are zero).
+  const dBias = ops.loops.columnSums(ops.data(dZ), rows, gates);
   const bias = ops.zeros(1, gates);
   ops.data(bias).set(dBias);
   const result = [
@@ -99,96 +114,22 @@ export function lstmBackwardKernel<M extends Mat>(
   const flowStats = ops.zeros(steps, 2);
   ops.data(flowStats).set(flow);
   result.push(ops.output(flowStats, [steps, 2]));
-  ops.release(dZt);
-  ops.release(dhNew);
+  [dZt, dhNew, dcPrev].forEach((m) => ops.release(m));
   return result;
 }
 
-// The loops are small functions of their own, which V8 optimises far better than the same loops
-// inlined in one large function.
+// The per-step loops of the gradient are the backend's (`ops.loops`, step-loops.ts); these few,
+// for projections and variable lengths, stay in JavaScript.
 
-/** dhNew = dOutput_t + dh for the sequences that have step t, 0 for the others; returns its norm. */
-function gatherDhNew(
-  t: number,
-  lengths: number[],
-  dOutput: Float32Array,
-  dh: Float32Array,
-  dhNew: Float32Array,
-  outSize: number,
-): number {
-  const batch = lengths.length;
-  let norm = 0;
-  for (let b = 0; b < batch; b++) {
-    const o = b * outSize;
-    if (t >= lengths[b]) {
-      dhNew.fill(0, o, o + outSize);
-      continue;
-    }
-    for (let p = 0, src = (t * batch + b) * outSize; p < outSize; p++) {
-      const v = dOutput[src + p] + dh[o + p];
-      dhNew[o + p] = v;
-      norm += v * v;
-    }
-  }
-  return Math.sqrt(norm);
-}
-
-/**
- * One step's gate gradients, from dr = dL/dr_t and dc = dL/dc_t carried from step t+1: dZ_t
- * (into row block t of dZ, which stays zero for sequences without step t, and summed into dBias)
- * and dc_{t-1} through the cell path. Returns the norm of dL/dc_t.
- */
-function gateGradients(
-  t: number,
-  lengths: number[],
-  cache: { gates: Float32Array; cPrev: Float32Array; tanhC: Float32Array },
-  grads: {
-    dr: Float32Array;
-    dc: Float32Array;
-    dZ: Float32Array;
-    dcPrev: Float32Array;
-    dBias: Float64Array;
-  },
-  hidden: number,
-): number {
-  const batch = lengths.length;
-  const gates = 4 * hidden;
-  const { gates: a, cPrev, tanhC } = cache;
-  const { dr, dc, dZ, dcPrev, dBias } = grads;
-  let norm = 0;
-  for (let b = 0; b < batch; b++) {
+/** The runs [b0, b1) of consecutive sequences that have step t. */
+function validRuns(t: number, lengths: number[]): [number, number][] {
+  const runs: [number, number][] = [];
+  for (let b = 0; b < lengths.length; b++) {
     if (t >= lengths[b]) continue;
-    const row = t * batch + b;
-    for (let j = 0; j < hidden; j++) {
-      const q = row * gates + j;
-      const i = a[q];
-      const f = a[q + hidden];
-      const g = a[q + 2 * hidden];
-      const o = a[q + 3 * hidden];
-      const tc = tanhC[row * hidden + j];
-      const d = dr[b * hidden + j];
-      // r = o tanh(c): c gets this step's share on top of what came back from c_{t+1}.
-      const dO = d * tc;
-      const dcNew = dc[b * hidden + j] + d * o * (1 - tc * tc);
-      norm += dcNew * dcNew;
-      // c = f c_{t-1} + i g, then through the activations: sigmoid' = s (1 - s), tanh' = 1 - tanh^2.
-      const dzi = dcNew * g * i * (1 - i);
-      const dzf = dcNew * cPrev[row * hidden + j] * f * (1 - f);
-      const dzg = dcNew * i * (1 - g * g);
-      const dzo = dO * o * (1 - o);
-      dZ[q] = dzi;
-      dZ[q + hidden] = dzf;
-      dZ[q + 2 * hidden] = dzg;
-      dZ[q + 3 * hidden] = dzo;
-      dBias[j] += dzi;
-      dBias[j + hidden] += dzf;
-      dBias[j + 2 * hidden] += dzg;
-      dBias[j + 3 * hidden] += dzo;
-      // The additive cell path: dc_{t-1} = dc_t f_t.
-      dcPrev[b * hidden + j] = dcNew * f;
-    }
+    if (runs.length && runs[runs.length - 1][1] === b) runs[runs.length - 1][1] = b + 1;
+    else runs.push([b, b + 1]);
   }
-  return Math.sqrt(norm);
+  return runs;
 }
 
 /** r_t = o_t tanh(c_t), the rows of R for dW_hr. */

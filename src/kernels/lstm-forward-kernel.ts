@@ -1,7 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 
 import { KernelOps, Mat } from './kernel-ops';
-import { tanhJs } from './tanh';
 
 /** Attributes of the fused forward and backward kernels. */
 export interface LstmKernelAttrs {
@@ -22,16 +21,13 @@ export interface ForwardKernelInputs {
   c0: tf.TensorInfo;
 }
 
-const f32 = Math.fround;
-// A local binding: the hot loop calls it per element (an imported binding may be a getter call).
-const tanh = tanhJs;
-
 /**
  * The forward pass of one LSTM layer and direction over a whole sequence, as one kernel: what
  * `lstmForward` (src/ops/bptt.ts) computes with ~20 tfjs ops per step. Per step it writes
  * [x_t | h_{t-1}] into one buffer and makes one product, z = [x_t | h_{t-1}] [W_ih; W_hh]^T + b,
- * and the gate activations through the backend; the rest is small loops over the backend's
- * memory, and nothing is ever sliced out of the [T, N, ...] tensors.
+ * and the gate activations through the backend; the rest is the backend's element-wise loops
+ * (`ops.loops`, step-loops.ts) over its memory, and nothing is ever sliced out of the [T, N, ...]
+ * tensors.
  *
  * Returns [output, hN, cN] and, with `saveCache`, the backward pass's cache, indexed by time:
  * [gates (activated, [T, N, 4H]), cPrev [T, N, H], xh ([x_t | h_{t-1}], [T, N, I + P]),
@@ -62,6 +58,7 @@ export function lstmForwardKernel<M extends Mat>(
   );
   const kernelHr = inputs.weightHr ? ops.transpose(ops.input(inputs.weightHr, outSize, hidden)) : null;
   const x = ops.input(inputs.x, steps * batch, inputSize);
+  const { setColumns, cellUpdate } = ops.loops;
 
   // xh holds [x_t | h_{t-1}]: the step's h lives in its last P columns, where the next step reads it.
   const xh = ops.zeros(batch, width);
@@ -70,7 +67,8 @@ export function lstmForwardKernel<M extends Mat>(
   setColumns(ops.data(xh), ops.data(ops.input(inputs.h0, batch, outSize)), batch, width, inputSize, outSize);
   ops.data(c).set(ops.data(ops.input(inputs.c0, batch, hidden)));
   const r = ops.zeros(batch, hidden);
-  const scratch = new Float32Array(batch * hidden);
+  // tanh(c) goes straight into the cache; without one, here.
+  const scratch = attrs.saveCache ? null : ops.zeros(batch, hidden);
   const output = ops.zeros(steps * batch, outSize);
   const cache = attrs.saveCache
     ? {
@@ -98,7 +96,9 @@ export function lstmForwardKernel<M extends Mat>(
     }
     const act = ops.gates(xh, weights);
     // c = f c_{t-1} + i g and r = o tanh(c) in one pass (tanh(c) straight into the cache, if any).
-    const tanhC = cache ? ops.data(cache.tanhC).subarray(t * batch * hidden, (t + 1) * batch * hidden) : scratch;
+    const tanhC = cache
+      ? ops.data(cache.tanhC).subarray(t * batch * hidden, (t + 1) * batch * hidden)
+      : ops.data(scratch as M);
     cellUpdate(ops.data(act), ops.data(c), ops.data(cNew), tanhC, ops.data(r), batch, hidden);
     if (cache) ops.data(cache.gates).set(ops.data(act), t * batch * gates);
     ops.release(act);
@@ -128,6 +128,7 @@ export function lstmForwardKernel<M extends Mat>(
   getColumns(ops.data(xh), ops.data(h), batch, width, inputSize, outSize);
 
   [weights.w, xh, cNew, r].forEach((m) => ops.release(m));
+  if (scratch) ops.release(scratch);
   if (weights.b) ops.release(weights.b);
   if (kernelHr) ops.release(kernelHr);
   const result = [
@@ -146,45 +147,12 @@ export function lstmForwardKernel<M extends Mat>(
   return result;
 }
 
-// The loops are small functions of their own: V8 optimises these far better than the same loops
-// inlined in one large function (about 3x here).
-
-/** Columns [from, from + cols) of each of the `rows` rows of m (width wide) = the rows of src. */
-function setColumns(m: Float32Array, src: Float32Array, rows: number, width: number, from: number, cols: number): void {
-  for (let b = 0; b < rows; b++) {
-    for (let k = 0, o = b * width + from, q = b * cols; k < cols; k++) m[o + k] = src[q + k];
-  }
-}
+// The loops that run once per call, or only with variable lengths, stay here in JavaScript.
 
 /** dst = columns [from, from + cols) of m. */
 function getColumns(m: Float32Array, dst: Float32Array, rows: number, width: number, from: number, cols: number): void {
   for (let b = 0; b < rows; b++) {
     for (let k = 0, o = b * width + from, q = b * cols; k < cols; k++) dst[q + k] = m[o + k];
-  }
-}
-
-/**
- * cNew = f c + i g (each product and the sum rounded to float32, as tfjs' ops round them), then
- * tanhC = tanh(cNew) and r = o tanhC.
- */
-function cellUpdate(
-  a: Float32Array,
-  c: Float32Array,
-  cNew: Float32Array,
-  tanhC: Float32Array,
-  r: Float32Array,
-  batch: number,
-  hidden: number,
-): void {
-  const gates = 4 * hidden;
-  for (let b = 0; b < batch; b++) {
-    for (let j = 0, g0 = b * gates, s0 = b * hidden; j < hidden; j++) {
-      const cn = f32(f32(a[g0 + hidden + j] * c[s0 + j]) + f32(a[g0 + j] * a[g0 + 2 * hidden + j]));
-      cNew[s0 + j] = cn;
-      const tc = f32(tanh(cn));
-      tanhC[s0 + j] = tc;
-      r[s0 + j] = f32(a[g0 + 3 * hidden + j] * tc);
-    }
   }
 }
 

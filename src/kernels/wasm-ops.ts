@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { KernelOps, Mat, stackGateWeights } from './kernel-ops';
+import { lstmSimd } from './simd/lstm-simd';
+import { simdLoops, WasmHeap } from './simd/simd-loops';
+import { jsLoops } from './step-loops';
 import { TANH_SMALL_LIMIT, tanhSmall } from './tanh';
 
 /** What the kernels use of tfjs-backend-wasm's BackendWasm. */
@@ -8,6 +11,8 @@ interface WasmBackend {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
   disposeData(dataId: object): boolean;
+  /** The Emscripten module: its exports (`asm`, with the memory) and allocator. */
+  wasm?: { asm?: { memory?: unknown }; _malloc?(bytes: number): number; _free?(pointer: number): void };
 }
 
 interface WasmMat extends Mat {
@@ -41,13 +46,30 @@ function tanhFrom(twoX: Float32Array, sigmoidOfTwoX: Float32Array, out: Float32A
   }
 }
 
+/** The backend's heap, if this build of tfjs-backend-wasm exposes it as the kernels expect. */
+function wasmHeap(backend: WasmBackend): WasmHeap | null {
+  const module = backend.wasm;
+  const memory = module?.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory) || !module?._malloc || !module._free) return null;
+  const [malloc, free] = [module._malloc.bind(module), module._free.bind(module)];
+  return { memory, malloc, free };
+}
+
 /**
  * The primitives on the wasm backend: its own _FusedMatMul, BatchMatMul, Transpose and Sigmoid
- * kernels (XNNPACK) on tensors in the wasm heap, and JavaScript on views of that heap for the
- * rest. The g columns of the gate weights are doubled (exactly: a power of two), so that one
+ * kernels (XNNPACK) on tensors in the wasm heap, and for the rest the SIMD loops of
+ * simd/lstm-simd.wat, in place in that heap (the g gate's tanh among them: the backend's own Tanh
+ * is scalar, and would cost as much per step as the recurrent product).
+ *
+ * Where the SIMD loops cannot run (a WebAssembly without SIMD, or a backend build that hides its
+ * heap), the loops are JavaScript on views of the heap, and g comes from the backend's Sigmoid:
+ * the g columns of the gate weights are then doubled (exactly: a power of two), so that one
  * sigmoid over all four gates gives sigmoid(2 z_g), from which g = tanh(z_g).
  */
 export function wasmOps(backend: WasmBackend): KernelOps<WasmMat> {
+  const heap = wasmHeap(backend);
+  const simd = heap && lstmSimd(heap.memory);
+  const gScale = simd ? 1 : 2;
   const [fusedMatMulK, matMulK, transposeK, sigmoidK] = ['_FusedMatMul', 'BatchMatMul', 'Transpose', 'Sigmoid'].map(
     kernel,
   );
@@ -79,15 +101,15 @@ export function wasmOps(backend: WasmBackend): KernelOps<WasmMat> {
     gateWeights(weightIh, weightHh, bias) {
       const gates = weightIh.rows;
       const hidden = gates / 4;
-      const w = stackGateWeights(view(weightIh), view(weightHh), gates, weightIh.cols, weightHh.cols, 2);
+      const w = stackGateWeights(view(weightIh), view(weightHh), gates, weightIh.cols, weightHh.cols, gScale);
       const wm = fromArray(w, weightIh.cols + weightHh.cols, gates);
       if (!bias) return { w: wm, b: null };
-      const b = Float32Array.from(bias, (v, j) => (j >= 2 * hidden && j < 3 * hidden ? 2 * v : v));
+      const b = Float32Array.from(bias, (v, j) => (j >= 2 * hidden && j < 3 * hidden ? gScale * v : v));
       // _FusedMatMul takes a rank-1 bias.
       return { w: wm, b: fromArray(b, 1, gates, [gates]) };
     },
     gates(xh, { w, b }) {
-      // z' = xh W' + b' (the g columns doubled), then one sigmoid over all gates.
+      // z = xh W + b; without SIMD the g columns are doubled, for one sigmoid over all gates.
       const inputs: Record<string, tf.TensorInfo> = {
         a: shaped(xh, [1, xh.rows, xh.cols]),
         b: shaped(w, [1, w.rows, w.cols]),
@@ -101,12 +123,14 @@ export function wasmOps(backend: WasmBackend): KernelOps<WasmMat> {
       const s = sigmoid(z);
       const [zv, sv] = [view(z), view(s)];
       const hidden = w.cols / 4;
-      for (let row = 0; row < zv.length; row += w.cols) tanhFrom(zv, sv, sv, row + 2 * hidden, row + 3 * hidden);
+      if (simd) simd.tanh_gate(zv.byteOffset, sv.byteOffset, z.rows, hidden);
+      else for (let row = 0; row < zv.length; row += w.cols) tanhFrom(zv, sv, sv, row + 2 * hidden, row + 3 * hidden);
       ops.release(z);
       return s;
     },
     release: (m) => void backend.disposeData(m.info.dataId),
     output: (m, shape) => ({ ...m.info, shape }),
+    loops: simd && heap ? simdLoops(simd, heap) : jsLoops,
   };
   return ops;
 }

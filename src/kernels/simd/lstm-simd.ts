@@ -1,0 +1,70 @@
+import { LSTM_SIMD_WASM } from './lstm-simd-binary';
+
+/**
+ * The exports of lstm-simd.wat: the fused kernels' element-wise loops in WebAssembly SIMD, working
+ * in place in the wasm backend's memory. Pointers are byte offsets into that memory; sizes are
+ * counts of float32 elements. See the .wat file for what each computes.
+ */
+export interface LstmSimd {
+  /** The g blocks of a [rows, 4 hidden] = tanh of those of z. */
+  tanh_gate(z: number, a: number, rows: number, hidden: number): void;
+  /** cNew = f c + i g, tanhC = tanh(cNew), r = o tanhC, from the activations a. */
+  cell_forward(a: number, c: number, cNew: number, tanhC: number, r: number, rows: number, hidden: number): void;
+  /** One step's dZ and dc_{t-1}; returns the sum of squares of dL/dc_t. */
+  gate_grads(
+    a: number,
+    cPrev: number,
+    tanhC: number,
+    dr: number,
+    dc: number,
+    dZ: number,
+    dcPrev: number,
+    rows: number,
+    hidden: number,
+  ): number;
+  /** out = x + y; returns the sum of squares of out. */
+  add_norm(x: number, y: number, out: number, n: number): number;
+  /** sums (float64 [n]) += each row of x [rows, n]. */
+  add_rows_f64(sums: number, x: number, rows: number, n: number): void;
+  /** n elements of each of `rows` rows, the rows dstStride and srcStride elements apart. */
+  copy_rows(dst: number, dstStride: number, src: number, srcStride: number, rows: number, n: number): void;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+const instances = new WeakMap<WebAssembly.Memory, LstmSimd>();
+let enabled = true;
+
+/**
+ * Turns the SIMD loops off (or back on): the wasm kernels then run their JavaScript loops, the
+ * path of a WebAssembly without SIMD. For the tests and the benchmark's before/after.
+ */
+export function setSimdLoops(on: boolean): void {
+  enabled = on;
+}
+
+function decodeBase64(text: string) {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let k = 0; k < binary.length; k++) bytes[k] = binary.charCodeAt(k);
+  return bytes;
+}
+
+/**
+ * The SIMD loops instantiated on `memory` (one instance per memory), or null where this
+ * WebAssembly has no SIMD or `setSimdLoops(false)` turned them off (the kernels then run their
+ * JavaScript loops).
+ */
+export function lstmSimd(memory: WebAssembly.Memory): LstmSimd | null {
+  if (!enabled) return null;
+  if (compiled === undefined) {
+    const bytes = decodeBase64(LSTM_SIMD_WASM);
+    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  }
+  if (!compiled) return null;
+  let simd = instances.get(memory);
+  if (!simd) {
+    simd = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as LstmSimd;
+    instances.set(memory, simd);
+  }
+  return simd;
+}

@@ -1,0 +1,314 @@
+;; The element-wise loops of the fused LSTM kernels in WebAssembly SIMD, for the wasm backend.
+;;
+;; The module imports the wasm backend's own memory, so it works in place on the tensors there:
+;; every pointer is a byte offset into that memory, every size a count of float32 elements. Rows
+;; are laid out as in lstm-forward-kernel.ts and lstm-backward-kernel.ts: a gate row is [i | f | g | o],
+;; each block `hidden` wide; state rows are `hidden` wide. Each loop runs four lanes at a time and
+;; its last (hidden mod 4) elements one at a time through the same arithmetic (splat in, lane 0 out).
+;;
+;; The arithmetic is float32, each operation rounded as tfjs' own ops round it. tanh is
+;; 1 - 2 / (e^2x + 1) on Cephes' expf (range reduction by ln 2, degree-6 polynomial), and below
+;; |x| = 0.625, where that would cancel, tanh.ts's odd polynomial: within 1.5 ulp (kernels.test.ts).
+;;
+;; The helpers ($exp, $tanh, $cell, $grads) take and return vectors of four lanes. V8 does not
+;; inline them, which costs a few cycles a call but keeps each formula written once.
+;;
+;; Built into lstm-simd-binary.ts by `npm run build:wasm`; a test checks the two agree.
+(module
+  (import "env" "memory" (memory 0))
+
+  ;; e^x for x in [0, 18.2] (the caller clamps): x = n ln2 + r, |r| <= ln2 / 2, e^x = 2^n e^r.
+  (func $exp (param $x v128) (result v128)
+    (local $v v128) (local $n v128) (local $r v128) (local $p v128)
+    ;; x log2(e) + (1.5 2^23 + 127) rounds n = round(x log2 e) into the low mantissa bits with 127
+    ;; added: shifted into the exponent field, those bits are 2^n.
+    (local.set $v (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504)) (v128.const f32x4 12583039 12583039 12583039 12583039)))
+    (local.set $n (f32x4.sub (local.get $v) (v128.const f32x4 12583039 12583039 12583039 12583039)))
+    ;; ln 2 in two parts (Cephes' C1, C2), so that n ln2 is exact enough.
+    (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+    (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $p (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    ;; e^r = 1 + r + r^2 p
+    (local.set $p (f32x4.add
+      (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $r)) (local.get $r)) (local.get $r))
+      (v128.const f32x4 1 1 1 1)))
+    (f32x4.mul (local.get $p) (i32x4.shl (local.get $v) (i32.const 23))))
+
+  ;; tanh(x) for |x| < 0.625: x P(x^2), tanh.ts's coefficients.
+  (func $tanh_small (param $x v128) (result v128)
+    (local $u v128) (local $p v128)
+    (local.set $u (f32x4.mul (local.get $x) (local.get $x)))
+    (local.set $p (v128.const f32x4 0.0021422132692878538 0.0021422132692878538 0.0021422132692878538 0.0021422132692878538))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u)) (v128.const f32x4 -0.008176141035071752 -0.008176141035071752 -0.008176141035071752 -0.008176141035071752)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u)) (v128.const f32x4 0.02169988864604198 0.02169988864604198 0.02169988864604198 0.02169988864604198)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u)) (v128.const f32x4 -0.05394650644719464 -0.05394650644719464 -0.05394650644719464 -0.05394650644719464)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u)) (v128.const f32x4 0.1333320197788876 0.1333320197788876 0.1333320197788876 0.1333320197788876)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u)) (v128.const f32x4 -0.3333333051901511 -0.3333333051901511 -0.3333333051901511 -0.3333333051901511)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u)) (v128.const f32x4 0.9999999999379401 0.9999999999379401 0.9999999999379401 0.9999999999379401)))
+    (f32x4.mul (local.get $x) (local.get $p)))
+
+  ;; tanh(x): the polynomial below |x| = 0.625, else sign(x) (1 - 2 / (e^2|x| + 1)), 2|x| clamped
+  ;; at 18.2 where the float32 result is 1 anyway.
+  (func $tanh (param $x v128) (result v128)
+    (local $a v128) (local $big v128)
+    (local.set $a (f32x4.abs (local.get $x)))
+    (local.set $big (f32x4.sub (v128.const f32x4 1 1 1 1)
+      (f32x4.div (v128.const f32x4 2 2 2 2)
+        (f32x4.add (v128.const f32x4 1 1 1 1)
+          (call $exp (f32x4.pmin (f32x4.add (local.get $a) (local.get $a)) (v128.const f32x4 18.2 18.2 18.2 18.2)))))))
+    ;; the sign bit from x, the rest from the result
+    (local.set $big (v128.bitselect (local.get $x) (local.get $big) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000)))
+    (v128.bitselect (call $tanh_small (local.get $x)) (local.get $big)
+      (f32x4.lt (local.get $a) (v128.const f32x4 0.625 0.625 0.625 0.625))))
+
+  ;; ---- forward
+
+  ;; a's g blocks = tanh of z's g blocks, both [rows, 4 hidden] (the other gates' activations
+  ;; come from the backend's vectorised Sigmoid).
+  (func (export "tanh_gate") (param $z i32) (param $a i32) (param $rows i32) (param $hidden i32)
+    (local $h i32) (local $b i32) (local $j i32) (local $vecEnd i32) (local $offset i32)
+    (local.set $h (i32.shl (local.get $hidden) (i32.const 2)))
+    (local.set $vecEnd (i32.and (local.get $h) (i32.const -16)))
+    (block $rowsDone (loop $row
+      (br_if $rowsDone (i32.ge_u (local.get $b) (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $vecDone (loop $vec
+        (br_if $vecDone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        ;; row b's g block: (4 b + 2) h bytes in
+        (local.set $offset (i32.add (i32.mul (i32.add (i32.shl (local.get $b) (i32.const 2)) (i32.const 2)) (local.get $h)) (local.get $j)))
+        (v128.store (i32.add (local.get $a) (local.get $offset))
+          (call $tanh (v128.load (i32.add (local.get $z) (local.get $offset)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vec)))
+      (block $tailDone (loop $tail
+        (br_if $tailDone (i32.ge_u (local.get $j) (local.get $h)))
+        (local.set $offset (i32.add (i32.mul (i32.add (i32.shl (local.get $b) (i32.const 2)) (i32.const 2)) (local.get $h)) (local.get $j)))
+        (f32.store (i32.add (local.get $a) (local.get $offset))
+          (f32x4.extract_lane 0 (call $tanh (v128.load32_splat (i32.add (local.get $z) (local.get $offset))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $tail)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $row))))
+
+  ;; One cell update: c' = f c + i g, tanh(c'), r = o tanh(c').
+  (func $cell (param $i v128) (param $f v128) (param $g v128) (param $o v128) (param $c v128)
+    (result v128 v128 v128)
+    (local $cNew v128) (local $tanhC v128)
+    (local.set $cNew (f32x4.add (f32x4.mul (local.get $f) (local.get $c)) (f32x4.mul (local.get $i) (local.get $g))))
+    (local.set $tanhC (call $tanh (local.get $cNew)))
+    (local.get $cNew) (local.get $tanhC) (f32x4.mul (local.get $o) (local.get $tanhC)))
+
+  ;; From the activations a [rows, 4 hidden] and c [rows, hidden]: cNew = f c + i g,
+  ;; tanhC = tanh(cNew), r = o tanhC (each [rows, hidden]).
+  (func (export "cell_forward") (param $a i32) (param $c i32) (param $cNew i32) (param $tanhC i32) (param $r i32)
+    (param $rows i32) (param $hidden i32)
+    (local $h i32) (local $b i32) (local $j i32) (local $vecEnd i32) (local $pa i32) (local $ps i32)
+    (local $outC v128) (local $outT v128) (local $outR v128)
+    ;; h: one block's width in bytes; vecEnd: where the four-lane part of a block ends.
+    (local.set $h (i32.shl (local.get $hidden) (i32.const 2)))
+    (local.set $vecEnd (i32.and (local.get $h) (i32.const -16)))
+    (block $rowsDone (loop $row
+      (br_if $rowsDone (i32.ge_u (local.get $b) (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $vecDone (loop $vec
+        (br_if $vecDone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        (local.set $pa (i32.add (i32.add (local.get $a) (i32.shl (i32.mul (local.get $b) (local.get $h)) (i32.const 2))) (local.get $j)))
+        (local.set $ps (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $j)))
+        (call $cell
+          (v128.load (local.get $pa))
+          (v128.load (i32.add (local.get $pa) (local.get $h)))
+          (v128.load (i32.add (local.get $pa) (i32.shl (local.get $h) (i32.const 1))))
+          (v128.load (i32.add (local.get $pa) (i32.mul (local.get $h) (i32.const 3))))
+          (v128.load (i32.add (local.get $c) (local.get $ps))))
+        (local.set $outR) (local.set $outT) (local.set $outC)
+        (v128.store (i32.add (local.get $cNew) (local.get $ps)) (local.get $outC))
+        (v128.store (i32.add (local.get $tanhC) (local.get $ps)) (local.get $outT))
+        (v128.store (i32.add (local.get $r) (local.get $ps)) (local.get $outR))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vec)))
+      (block $tailDone (loop $tail
+        (br_if $tailDone (i32.ge_u (local.get $j) (local.get $h)))
+        (local.set $pa (i32.add (i32.add (local.get $a) (i32.shl (i32.mul (local.get $b) (local.get $h)) (i32.const 2))) (local.get $j)))
+        (local.set $ps (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $j)))
+        (call $cell
+          (v128.load32_splat (local.get $pa))
+          (v128.load32_splat (i32.add (local.get $pa) (local.get $h)))
+          (v128.load32_splat (i32.add (local.get $pa) (i32.shl (local.get $h) (i32.const 1))))
+          (v128.load32_splat (i32.add (local.get $pa) (i32.mul (local.get $h) (i32.const 3))))
+          (v128.load32_splat (i32.add (local.get $c) (local.get $ps))))
+        (local.set $outR) (local.set $outT) (local.set $outC)
+        (f32.store (i32.add (local.get $cNew) (local.get $ps)) (f32x4.extract_lane 0 (local.get $outC)))
+        (f32.store (i32.add (local.get $tanhC) (local.get $ps)) (f32x4.extract_lane 0 (local.get $outT)))
+        (f32.store (i32.add (local.get $r) (local.get $ps)) (f32x4.extract_lane 0 (local.get $outR)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $tail)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $row))))
+
+  ;; ---- backward (names as in docs/bptt.md and lstm-backward-kernel.ts)
+
+  ;; One step's gate gradients from the activations (i, f, g, o), c_{t-1}, tanh(c_t),
+  ;; dr = dL/dr_t and dc = dL/dc_t carried from step t+1: dZ = (dz_i, dz_f, dz_g, dz_o),
+  ;; dc_{t-1} = dc_t f and dc_t itself.
+  (func $grads (param $i v128) (param $f v128) (param $g v128) (param $o v128) (param $cPrev v128)
+    (param $tanhC v128) (param $dr v128) (param $dc v128)
+    (result v128 v128 v128 v128 v128 v128)
+    (local $dcNew v128)
+    (local $one v128)
+    (local.set $one (v128.const f32x4 1 1 1 1))
+    ;; r = o tanh(c): c gets this step's share on top of what came back from c_{t+1}.
+    (local.set $dcNew (f32x4.add (local.get $dc)
+      (f32x4.mul (f32x4.mul (local.get $dr) (local.get $o))
+        (f32x4.sub (local.get $one) (f32x4.mul (local.get $tanhC) (local.get $tanhC))))))
+    ;; c = f c_{t-1} + i g, then sigmoid' = s (1 - s), tanh' = 1 - tanh^2.
+    (f32x4.mul (f32x4.mul (f32x4.mul (local.get $dcNew) (local.get $g)) (local.get $i)) (f32x4.sub (local.get $one) (local.get $i)))
+    (f32x4.mul (f32x4.mul (f32x4.mul (local.get $dcNew) (local.get $cPrev)) (local.get $f)) (f32x4.sub (local.get $one) (local.get $f)))
+    (f32x4.mul (f32x4.mul (local.get $dcNew) (local.get $i)) (f32x4.sub (local.get $one) (f32x4.mul (local.get $g) (local.get $g))))
+    (f32x4.mul (f32x4.mul (f32x4.mul (local.get $dr) (local.get $tanhC)) (local.get $o)) (f32x4.sub (local.get $one) (local.get $o)))
+    ;; the additive cell path
+    (f32x4.mul (local.get $dcNew) (local.get $f))
+    (local.get $dcNew))
+
+  ;; For `rows` rows: a [rows, 4 hidden] activations; cPrev, tanhC, dr, dc [rows, hidden]. Writes
+  ;; dZ [rows, 4 hidden] and dcPrev [rows, hidden]; returns the sum of squares of dL/dc_t.
+  (func (export "gate_grads") (param $a i32) (param $cPrev i32) (param $tanhC i32) (param $dr i32) (param $dc i32)
+    (param $dZ i32) (param $dcPrev i32) (param $rows i32) (param $hidden i32) (result f64)
+    (local $h i32) (local $b i32) (local $j i32) (local $vecEnd i32) (local $pa i32) (local $pz i32) (local $ps i32)
+    (local $zi v128) (local $zf v128) (local $zg v128) (local $zo v128) (local $dcp v128) (local $dcNew v128)
+    (local $norm v128) (local $tailNorm f64)
+    (local.set $h (i32.shl (local.get $hidden) (i32.const 2)))
+    (local.set $vecEnd (i32.and (local.get $h) (i32.const -16)))
+    (block $rowsDone (loop $row
+      (br_if $rowsDone (i32.ge_u (local.get $b) (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $vecDone (loop $vec
+        (br_if $vecDone (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        (local.set $pa (i32.add (i32.add (local.get $a) (i32.shl (i32.mul (local.get $b) (local.get $h)) (i32.const 2))) (local.get $j)))
+        (local.set $pz (i32.add (i32.add (local.get $dZ) (i32.shl (i32.mul (local.get $b) (local.get $h)) (i32.const 2))) (local.get $j)))
+        (local.set $ps (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $j)))
+        (call $grads
+          (v128.load (local.get $pa))
+          (v128.load (i32.add (local.get $pa) (local.get $h)))
+          (v128.load (i32.add (local.get $pa) (i32.shl (local.get $h) (i32.const 1))))
+          (v128.load (i32.add (local.get $pa) (i32.mul (local.get $h) (i32.const 3))))
+          (v128.load (i32.add (local.get $cPrev) (local.get $ps)))
+          (v128.load (i32.add (local.get $tanhC) (local.get $ps)))
+          (v128.load (i32.add (local.get $dr) (local.get $ps)))
+          (v128.load (i32.add (local.get $dc) (local.get $ps))))
+        (local.set $dcNew) (local.set $dcp) (local.set $zo) (local.set $zg) (local.set $zf) (local.set $zi)
+        (v128.store (local.get $pz) (local.get $zi))
+        (v128.store (i32.add (local.get $pz) (local.get $h)) (local.get $zf))
+        (v128.store (i32.add (local.get $pz) (i32.shl (local.get $h) (i32.const 1))) (local.get $zg))
+        (v128.store (i32.add (local.get $pz) (i32.mul (local.get $h) (i32.const 3))) (local.get $zo))
+        (v128.store (i32.add (local.get $dcPrev) (local.get $ps)) (local.get $dcp))
+        ;; the norm in float64: lanes 0, 1 and then 2, 3
+        (local.set $norm (f64x2.add (local.get $norm)
+          (f64x2.add
+            (f64x2.mul (f64x2.promote_low_f32x4 (local.get $dcNew)) (f64x2.promote_low_f32x4 (local.get $dcNew)))
+            (f64x2.mul
+              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $dcNew) (local.get $dcNew)))
+              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $dcNew) (local.get $dcNew)))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vec)))
+      (block $tailDone (loop $tail
+        (br_if $tailDone (i32.ge_u (local.get $j) (local.get $h)))
+        (local.set $pa (i32.add (i32.add (local.get $a) (i32.shl (i32.mul (local.get $b) (local.get $h)) (i32.const 2))) (local.get $j)))
+        (local.set $pz (i32.add (i32.add (local.get $dZ) (i32.shl (i32.mul (local.get $b) (local.get $h)) (i32.const 2))) (local.get $j)))
+        (local.set $ps (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $j)))
+        (call $grads
+          (v128.load32_splat (local.get $pa))
+          (v128.load32_splat (i32.add (local.get $pa) (local.get $h)))
+          (v128.load32_splat (i32.add (local.get $pa) (i32.shl (local.get $h) (i32.const 1))))
+          (v128.load32_splat (i32.add (local.get $pa) (i32.mul (local.get $h) (i32.const 3))))
+          (v128.load32_splat (i32.add (local.get $cPrev) (local.get $ps)))
+          (v128.load32_splat (i32.add (local.get $tanhC) (local.get $ps)))
+          (v128.load32_splat (i32.add (local.get $dr) (local.get $ps)))
+          (v128.load32_splat (i32.add (local.get $dc) (local.get $ps))))
+        (local.set $dcNew) (local.set $dcp) (local.set $zo) (local.set $zg) (local.set $zf) (local.set $zi)
+        (f32.store (local.get $pz) (f32x4.extract_lane 0 (local.get $zi)))
+        (f32.store (i32.add (local.get $pz) (local.get $h)) (f32x4.extract_lane 0 (local.get $zf)))
+        (f32.store (i32.add (local.get $pz) (i32.shl (local.get $h) (i32.const 1))) (f32x4.extract_lane 0 (local.get $zg)))
+        (f32.store (i32.add (local.get $pz) (i32.mul (local.get $h) (i32.const 3))) (f32x4.extract_lane 0 (local.get $zo)))
+        (f32.store (i32.add (local.get $dcPrev) (local.get $ps)) (f32x4.extract_lane 0 (local.get $dcp)))
+        (local.set $tailNorm (f64.add (local.get $tailNorm)
+          (f64.mul (f64.promote_f32 (f32x4.extract_lane 0 (local.get $dcNew))) (f64.promote_f32 (f32x4.extract_lane 0 (local.get $dcNew))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $tail)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $row)))
+    (f64.add (local.get $tailNorm)
+      (f64.add (f64x2.extract_lane 0 (local.get $norm)) (f64x2.extract_lane 1 (local.get $norm)))))
+
+  ;; out = x + y over n elements; returns the sum of squares of out (float64).
+  (func (export "add_norm") (param $x i32) (param $y i32) (param $out i32) (param $n i32) (result f64)
+    (local $k i32) (local $end i32) (local $vecEnd i32) (local $v v128) (local $s f32) (local $norm v128) (local $tailNorm f64)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $vecEnd (i32.and (local.get $end) (i32.const -16)))
+    (block $vecDone (loop $vec
+      (br_if $vecDone (i32.ge_u (local.get $k) (local.get $vecEnd)))
+      (local.set $v (f32x4.add (v128.load (i32.add (local.get $x) (local.get $k))) (v128.load (i32.add (local.get $y) (local.get $k)))))
+      (v128.store (i32.add (local.get $out) (local.get $k)) (local.get $v))
+      (local.set $norm (f64x2.add (local.get $norm)
+        (f64x2.add
+          (f64x2.mul (f64x2.promote_low_f32x4 (local.get $v)) (f64x2.promote_low_f32x4 (local.get $v)))
+          (f64x2.mul
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))))
+      (local.set $k (i32.add (local.get $k) (i32.const 16)))
+      (br $vec)))
+    (block $tailDone (loop $tail
+      (br_if $tailDone (i32.ge_u (local.get $k) (local.get $end)))
+      (local.set $s (f32.add (f32.load (i32.add (local.get $x) (local.get $k))) (f32.load (i32.add (local.get $y) (local.get $k)))))
+      (f32.store (i32.add (local.get $out) (local.get $k)) (local.get $s))
+      (local.set $tailNorm (f64.add (local.get $tailNorm) (f64.mul (f64.promote_f32 (local.get $s)) (f64.promote_f32 (local.get $s)))))
+      (local.set $k (i32.add (local.get $k) (i32.const 4)))
+      (br $tail)))
+    (f64.add (local.get $tailNorm)
+      (f64.add (f64x2.extract_lane 0 (local.get $norm)) (f64x2.extract_lane 1 (local.get $norm)))))
+
+  ;; sums [n] (float64) += each of the rows of x [rows, n] (float32).
+  (func (export "add_rows_f64") (param $sums i32) (param $x i32) (param $rows i32) (param $n i32)
+    (local $b i32) (local $k i32) (local $row i32) (local $end i32) (local $vecEnd i32) (local $v v128) (local $ps i32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $vecEnd (i32.and (local.get $end) (i32.const -16)))
+    (block $rowsDone (loop $rowLoop
+      (br_if $rowsDone (i32.ge_u (local.get $b) (local.get $rows)))
+      (local.set $row (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $end))))
+      (local.set $k (i32.const 0))
+      (block $vecDone (loop $vec
+        (br_if $vecDone (i32.ge_u (local.get $k) (local.get $vecEnd)))
+        (local.set $v (v128.load (i32.add (local.get $row) (local.get $k))))
+        (local.set $ps (i32.add (local.get $sums) (i32.shl (local.get $k) (i32.const 1))))
+        (v128.store (local.get $ps) (f64x2.add (v128.load (local.get $ps)) (f64x2.promote_low_f32x4 (local.get $v))))
+        (v128.store offset=16 (local.get $ps) (f64x2.add (v128.load offset=16 (local.get $ps))
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $vec)))
+      (block $tailDone (loop $tail
+        (br_if $tailDone (i32.ge_u (local.get $k) (local.get $end)))
+        (local.set $ps (i32.add (local.get $sums) (i32.shl (local.get $k) (i32.const 1))))
+        (f64.store (local.get $ps) (f64.add (f64.load (local.get $ps)) (f64.promote_f32 (f32.load (i32.add (local.get $row) (local.get $k))))))
+        (local.set $k (i32.add (local.get $k) (i32.const 4)))
+        (br $tail)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $rowLoop))))
+
+  ;; Copies n elements of each of `rows` rows: dst rows dstStride apart, src rows srcStride apart
+  ;; (strides in elements).
+  (func (export "copy_rows") (param $dst i32) (param $dstStride i32) (param $src i32) (param $srcStride i32)
+    (param $rows i32) (param $n i32)
+    (local $b i32)
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $b) (local.get $rows)))
+      (memory.copy
+        (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $b) (local.get $dstStride)) (i32.const 2)))
+        (i32.add (local.get $src) (i32.shl (i32.mul (local.get $b) (local.get $srcStride)) (i32.const 2)))
+        (i32.shl (local.get $n) (i32.const 2)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $row))))
+)
