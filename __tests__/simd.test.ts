@@ -93,7 +93,7 @@ describe('the SIMD loops match the JavaScript loops', () => {
     expectClose(r, rJs, 2e-7, 'r');
   });
 
-  test.each(sizes)('gateGradients and columnSums, hidden %i, a run of rows', (hidden) => {
+  test.each(sizes)('gateGradients, transposeInto and rowSums, hidden %i, a run of rows', (hidden) => {
     const rng = mulberry32(100 + hidden);
     const [steps, batch, t, b0, b1] = [3, 4, 1, 1, 3];
     const cache = {
@@ -102,7 +102,7 @@ describe('the SIMD loops match the JavaScript loops', () => {
       tanhC: alloc(steps * batch * hidden, () => 2 * rng() - 1),
     };
     const [dr, dc] = [alloc(batch * hidden, () => rng() - 0.5), alloc(batch * hidden, () => rng() - 0.5)];
-    const grads = () => ({ dr, dc, dZ: alloc(steps * batch * 4 * hidden), dcPrev: alloc(batch * hidden) });
+    const grads = () => ({ dr, dc, dZ: alloc(batch * 4 * hidden), dcPrev: alloc(batch * hidden) });
     const [g, gJs] = [grads(), grads()];
     const norm = loops.gateGradients(t, b0, b1, cache, g, hidden);
     const normJs = jsLoops.gateGradients(t, b0, b1, cache, gJs, hidden);
@@ -110,11 +110,20 @@ describe('the SIMD loops match the JavaScript loops', () => {
     expectClose(g.dZ, gJs.dZ, 1e-6, 'dZ');
     expectClose(g.dcPrev, gJs.dcPrev, 1e-6, 'dcPrev');
     expect(norm).toBeCloseTo(normJs, 5);
-    // rows outside [b0, b1) and other steps stay untouched
-    expect(g.dZ.filter((v) => v !== 0).length).toBe(gJs.dZ.filter((v) => v !== 0).length);
-    const sums = loops.columnSums(g.dZ, steps * batch, 4 * hidden);
-    const sumsJs = jsLoops.columnSums(g.dZ, steps * batch, 4 * hidden);
-    expectClose(sums, sumsJs, 1e-12, 'column sums');
+    // rows outside [b0, b1) stay untouched
+    const untouched = (a: Float32Array, width: number) =>
+      [0, 3].every((b) => a.subarray(b * width, (b + 1) * width).every((v) => v === 0));
+    expect([untouched(g.dZ, 4 * hidden), untouched(g.dcPrev, hidden)]).toEqual([true, true]);
+
+    // dZ_t into columns 5.. of a [4 hidden, 12] matrix, as the kernel fills dZ^T step by step
+    const [dZT, dZTJs] = [alloc(4 * hidden * 12, () => 7), alloc(4 * hidden * 12, () => 7)];
+    loops.transposeInto(g.dZ, batch, 4 * hidden, dZT.subarray(5), 12);
+    jsLoops.transposeInto(g.dZ, batch, 4 * hidden, dZTJs.subarray(5), 12);
+    expect(Array.from(dZT)).toEqual(Array.from(dZTJs));
+    expect(dZTJs[12 * 2 + 5 + 1]).toBe(g.dZ[1 * 4 * hidden + 2]);
+    const sums = loops.rowSums(dZT, 4 * hidden, 12);
+    const sumsJs = jsLoops.rowSums(dZT, 4 * hidden, 12);
+    expectClose(sums, sumsJs, 1e-12, 'row sums');
   });
 
   test.each(sizes)('gatherDhNew and setColumns, width %i', (outSize) => {
@@ -133,6 +142,23 @@ describe('the SIMD loops match the JavaScript loops', () => {
     loops.setColumns(m, dh, batch, width, 2, outSize);
     jsLoops.setColumns(mJs, dh, batch, width, 2, outSize);
     expect(Array.from(m)).toEqual(Array.from(mJs));
+  });
+
+  test.each([
+    [1, 1],
+    [3, 5],
+    [4, 4],
+    [7, 6],
+    [9, 13],
+    [32, 512],
+  ])('transposeInto, %i x %i (whole 4 x 4 blocks and what they leave)', (rows, cols) => {
+    const src = alloc(rows * cols, (k) => k + 1);
+    const stride = rows + 3;
+    const [dst, dstJs] = [alloc(cols * stride + 2, () => -1), alloc(cols * stride + 2, () => -1)];
+    loops.transposeInto(src, rows, cols, dst.subarray(2), stride);
+    jsLoops.transposeInto(src, rows, cols, dstJs.subarray(2), stride);
+    expect(Array.from(dst)).toEqual(Array.from(dstJs));
+    expect(dstJs.filter((v) => v > 0).length).toBe(rows * cols);
   });
 
   test('refuse an array that is not a view of their memory', () => {

@@ -46,6 +46,8 @@ interface Row {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+const collectGarbage = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+
 function timed(f: () => void): number {
   const t0 = performance.now();
   f();
@@ -138,7 +140,11 @@ async function benchBackend(backend: string, sizes: Sizes, repeats: number, with
   const times = variants.map(() => ({ forward: [] as number[], train: [] as number[] }));
   for (let round = -2; round < repeats; round++) {
     variants.forEach((v, k) => {
+      // A full garbage collection before each timed call (npm run bench passes --expose-gc), so
+      // that no variant pays for collecting another's garbage.
+      collectGarbage();
       const f = timed(v.forward);
+      collectGarbage();
       const t = timed(v.train);
       if (round >= 0) {
         times[k].forward.push(f);

@@ -36,6 +36,7 @@ export function cpuOps(backend: CpuBackend): KernelOps<CpuMat> {
   return {
     input: (info, rows, cols) => mat(rows, cols, backend.data.get(info.dataId).values as Float32Array),
     zeros: (rows, cols) => mat(rows, cols),
+    empty: (rows, cols) => mat(rows, cols),
     data: (m) => m.values,
     matMul: (a, b) => mat(a.rows, b.cols, matMulJs(a.values, b.values, a.rows, a.cols, b.cols, blockSize)),
     transpose: (a) => mat(a.cols, a.rows, transposeJs(a.values, a.rows, a.cols)),

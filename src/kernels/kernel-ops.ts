@@ -28,6 +28,8 @@ export interface KernelOps<M extends Mat = Mat> {
   input(info: tf.TensorInfo, rows: number, cols: number): M;
   /** A new zero-filled matrix. */
   zeros(rows: number, cols: number): M;
+  /** A new matrix for the caller to overwrite whole: its values are whatever was there (wasm). */
+  empty(rows: number, cols: number): M;
   /**
    * The matrix's values. On wasm this is a view of the module's heap, which any allocation may
    * move: take it again after every call that makes a matrix.

@@ -21,11 +21,11 @@ export interface BackwardKernelInputs {
  * Backpropagation through time for `lstmForwardKernel`, as one kernel: the reverse loop of
  * `lstmBackward` (src/ops/bptt.ts; derivation and names in docs/bptt.md). Per step it makes one
  * product through the backend (dhPrev = dZ_t W_hh, plus dr = dhNew W_hr with projections) and
- * writes dZ_t into dZ [T N, 4H]. The weight and input gradients are then plain products over all
- * steps, dW_ih = dZ^T X, dW_hh = dZ^T H_prev, dx = dZ W_ih, dW_hr = dHNew^T R, which the gradient
- * function (lstm-gradient.ts) makes only for the inputs that need them.
+ * writes dZ_t, transposed, into dZ^T [4H, T N]. The weight and input gradients are then plain
+ * products over all steps, dW_ih = dZ^T X, dW_hh = dZ^T H_prev, dx = dZ W_ih, dW_hr = dHNew^T R,
+ * which the gradient function (lstm-gradient.ts) makes only for the inputs that need them.
  *
- * Returns [dZ, dZ^T, dh0, dc0, dBias] (dBias = dL/d b_ih = dL/d b_hh), then with projections
+ * Returns [dZ^T, dh0, dc0, dBias] (dBias = dL/d b_ih = dL/d b_hh), then with projections
  * [dHNew^T [P, T N], R [T N, H]], and last the gradient-flow statistics [T, 2]: per step, the L2
  * norms of dL/dh_t and dL/dc_t.
  */
@@ -54,21 +54,26 @@ export function lstmBackwardKernel<M extends Mat>(
   ops.data(dh).set(ops.data(ops.input(inputs.dhN, batch, outSize)));
   ops.data(dc).set(ops.data(ops.input(inputs.dcN, batch, hidden)));
   const dhNew = ops.zeros(batch, outSize);
-  const dZ = ops.zeros(rows, gates);
+  // dZ_t, the step's gate gradients [N, 4H], go transposed into dZ^T [4H, T N], the layout of the
+  // weights' gradient product.
+  const dZT = ops.zeros(gates, rows);
   const dZt = ops.zeros(batch, gates);
   const dcPrev = ops.zeros(batch, hidden);
   // With projections, dW_hr = dHNew^T R, where R stacks r_t = o_t tanh(c_t).
   const dHNew = weightHr ? ops.zeros(rows, outSize) : null;
   const R = weightHr ? ops.zeros(rows, hidden) : null;
   const flow = new Float32Array(steps * 2);
-  const { gatherDhNew, gateGradients } = ops.loops;
+  const { gatherDhNew, gateGradients, transposeInto } = ops.loops;
 
   for (let s = steps - 1; s >= 0; s--) {
     const t = attrs.reverse ? steps - 1 - s : s;
     // The runs of sequences that have step t; the others pass dh and dc through untouched.
     const runs = validRuns(t, lengths);
-    // dhNew = dOutput_t + dh, zero for sequences without step t.
-    if (runs.length !== 1 || runs[0][1] - runs[0][0] !== batch) ops.data(dhNew).fill(0);
+    // dhNew = dOutput_t + dh and dZ_t, zero for sequences without step t.
+    if (runs.length !== 1 || runs[0][1] - runs[0][0] !== batch) {
+      ops.data(dhNew).fill(0);
+      ops.data(dZt).fill(0);
+    }
     let norm = 0;
     for (const [b0, b1] of runs) {
       norm += gatherDhNew(t, b0, b1, ops.data(cache.dOutput), ops.data(dh), ops.data(dhNew), outSize);
@@ -83,12 +88,12 @@ export function lstmBackwardKernel<M extends Mat>(
         b0,
         b1,
         { gates: ops.data(cache.gates), cPrev: ops.data(cache.cPrev), tanhC: ops.data(cache.tanhC) },
-        { dr: ops.data(dr), dc: ops.data(dc), dZ: ops.data(dZ), dcPrev: ops.data(dcPrev) },
+        { dr: ops.data(dr), dc: ops.data(dc), dZ: ops.data(dZt), dcPrev: ops.data(dcPrev) },
         hidden,
       );
     }
     flow[2 * t + 1] = Math.sqrt(norm);
-    ops.data(dZt).set(ops.data(dZ).subarray(t * batch * gates, (t + 1) * batch * gates));
+    transposeInto(ops.data(dZt), batch, gates, ops.data(dZT).subarray(t * batch), rows);
     if (R) outputProducts(t, lengths, ops.data(cache.gates), ops.data(cache.tanhC), ops.data(R), hidden);
     if (dr !== dhNew) ops.release(dr);
     const dhPrev = ops.matMul(dZt, weightHh);
@@ -96,13 +101,12 @@ export function lstmBackwardKernel<M extends Mat>(
     ops.release(dhPrev);
   }
 
-  // dL/d b = the sum of dZ's rows (rows of sequences past their end are zero).
-  const dBias = ops.loops.columnSums(ops.data(dZ), rows, gates);
+  // dL/d b = the sum of dZ_t over all steps and sequences (zero past a sequence's end).
+  const dBias = ops.loops.rowSums(ops.data(dZT), gates, rows);
   const bias = ops.zeros(1, gates);
   ops.data(bias).set(dBias);
   const result = [
-    ops.output(dZ, [rows, gates]),
-    ops.output(ops.transpose(dZ), [gates, rows]),
+    ops.output(dZT, [gates, rows]),
     ops.output(dh, [batch, outSize]),
     ops.output(dc, [batch, hidden]),
     ops.output(bias, [gates]),

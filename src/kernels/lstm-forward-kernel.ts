@@ -19,6 +19,41 @@ export interface ForwardKernelInputs {
   weightHr?: tf.TensorInfo;
   h0: tf.TensorInfo;
   c0: tf.TensorInfo;
+  /**
+   * For training, the backward pass's cache, which the kernel fills (its out-parameters, made by
+   * `lstmCacheKernel` just before): gates (activated) [T, N, 4H], cPrev [T, N, H],
+   * xh ([x_t | h_{t-1}]) [T, N, I + P], tanhC [T, N, H], each indexed by time.
+   */
+  gates?: tf.TensorInfo;
+  cPrev?: tf.TensorInfo;
+  xh?: tf.TensorInfo;
+  tanhC?: tf.TensorInfo;
+}
+
+/** Sizes of the cache a forward kernel fills. */
+export interface CacheKernelAttrs {
+  steps: number;
+  batch: number;
+  hidden: number;
+  /** I + P */
+  width: number;
+}
+
+/**
+ * Makes the forward kernel's cache, uninitialised: [gates, cPrev, xh, tanhC] (see
+ * `ForwardKernelInputs`). The cache goes into the forward kernel as inputs it overwrites rather
+ * than coming out as outputs, because tfjs builds a zero gradient for every output that the loss
+ * does not use: 12 MB a step at the benchmark's sizes.
+ */
+export function lstmCacheKernel<M extends Mat>(ops: KernelOps<M>, attrs: CacheKernelAttrs): tf.TensorInfo[] {
+  const { steps, batch, hidden, width } = attrs;
+  const rows = steps * batch;
+  return [
+    ops.output(ops.empty(rows, 4 * hidden), [steps, batch, 4 * hidden]),
+    ops.output(ops.empty(rows, hidden), [steps, batch, hidden]),
+    ops.output(ops.empty(rows, width), [steps, batch, width]),
+    ops.output(ops.empty(rows, hidden), [steps, batch, hidden]),
+  ];
 }
 
 /**
@@ -29,14 +64,13 @@ export interface ForwardKernelInputs {
  * (`ops.loops`, step-loops.ts) over its memory, and nothing is ever sliced out of the [T, N, ...]
  * tensors.
  *
- * Returns [output, hN, cN] and, with `saveCache`, the backward pass's cache, indexed by time:
- * [gates (activated, [T, N, 4H]), cPrev [T, N, H], xh ([x_t | h_{t-1}], [T, N, I + P]),
- * tanhC [T, N, H]].
+ * Returns [output, hN, cN]; with the cache inputs, it fills them too (every entry, whatever the
+ * lengths).
  */
 export function lstmForwardKernel<M extends Mat>(
   ops: KernelOps<M>,
   inputs: ForwardKernelInputs,
-  attrs: LstmKernelAttrs & { saveCache: boolean },
+  attrs: LstmKernelAttrs,
 ): tf.TensorInfo[] {
   const [steps, batch, inputSize] = inputs.x.shape;
   const gates = inputs.weightIh.shape[0];
@@ -67,17 +101,18 @@ export function lstmForwardKernel<M extends Mat>(
   setColumns(ops.data(xh), ops.data(ops.input(inputs.h0, batch, outSize)), batch, width, inputSize, outSize);
   ops.data(c).set(ops.data(ops.input(inputs.c0, batch, hidden)));
   const r = ops.zeros(batch, hidden);
-  // tanh(c) goes straight into the cache; without one, here.
-  const scratch = attrs.saveCache ? null : ops.zeros(batch, hidden);
   const output = ops.zeros(steps * batch, outSize);
-  const cache = attrs.saveCache
-    ? {
-        gates: ops.zeros(steps * batch, gates),
-        cPrev: ops.zeros(steps * batch, hidden),
-        xh: ops.zeros(steps * batch, width),
-        tanhC: ops.zeros(steps * batch, hidden),
-      }
-    : null;
+  const cache =
+    inputs.gates && inputs.cPrev && inputs.xh && inputs.tanhC
+      ? {
+          gates: ops.input(inputs.gates, steps * batch, gates),
+          cPrev: ops.input(inputs.cPrev, steps * batch, hidden),
+          xh: ops.input(inputs.xh, steps * batch, width),
+          tanhC: ops.input(inputs.tanhC, steps * batch, hidden),
+        }
+      : null;
+  // tanh(c) goes straight into the cache; without one, here.
+  const scratch = cache ? null : ops.empty(batch, hidden);
 
   for (let s = 0; s < steps; s++) {
     const t = attrs.reverse ? steps - 1 - s : s;
@@ -131,20 +166,7 @@ export function lstmForwardKernel<M extends Mat>(
   if (scratch) ops.release(scratch);
   if (weights.b) ops.release(weights.b);
   if (kernelHr) ops.release(kernelHr);
-  const result = [
-    ops.output(output, [steps, batch, outSize]),
-    ops.output(h, [batch, outSize]),
-    ops.output(c, [batch, hidden]),
-  ];
-  if (cache) {
-    result.push(
-      ops.output(cache.gates, [steps, batch, gates]),
-      ops.output(cache.cPrev, [steps, batch, hidden]),
-      ops.output(cache.xh, [steps, batch, width]),
-      ops.output(cache.tanhC, [steps, batch, hidden]),
-    );
-  }
-  return result;
+  return [ops.output(output, [steps, batch, outSize]), ops.output(h, [batch, outSize]), ops.output(c, [batch, hidden])];
 }
 
 // The loops that run once per call, or only with variable lengths, stay here in JavaScript.

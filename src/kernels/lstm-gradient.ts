@@ -6,6 +6,8 @@ import { recordInSlot } from '../ops/flow-recorder';
 export const LSTM_FORWARD = 'TfjsLstmForward';
 export const LSTM_FORWARD_PROJ = 'TfjsLstmForwardProj';
 export const LSTM_BACKWARD = 'TfjsLstmBackward';
+/** Makes the forward's cache, for the forward to fill (lstmCacheKernel). */
+export const LSTM_CACHE = 'TfjsLstmCache';
 /**
  * A plain A B with this package's fast products (the cpu backend's own matMul is 4x slower);
  * with attribute `split`, its first `split` columns and the rest as two outputs.
@@ -19,7 +21,7 @@ const product = (a: tf.Tensor, b: tf.Tensor) => tf.engine().runKernel(LSTM_PRODU
 
 /**
  * The gradient of the fused forward kernel: the hand-derived BPTT. The backward kernel runs once
- * and gives dZ (and dZ^T); the weights' gradients are then one product over all steps,
+ * and gives dZ^T; the weights' gradients are then one product over all steps,
  * dZ^T [X | H_prev] = [dW_ih | dW_hh], and the input's one more, dZ W_ih, made only if tfjs asks
  * for it (it asks only for inputs on a path to what is differentiated: a layer fed with data never
  * makes dx).
@@ -42,14 +44,14 @@ function gradFunc(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.Nam
   const inputs: tf.NamedTensorMap = { dOutput, dhN, dcN, weightHh, gates, cPrev, tanhC };
   if (weightHr) inputs.weightHr = weightHr;
   const outs = tf.engine().runKernel(LSTM_BACKWARD, inputs, { ...attrs }) as tf.Tensor[];
-  const [dZ, dZT, dh0, dc0, dBias] = outs;
+  const [dZT, dh0, dc0, dBias] = outs;
   recordInSlot(attrs.flowSlot as number, 'norms', outs[outs.length - 1]);
   const rows = steps * batch;
   const [dWeightIh, dWeightHh] = tf
     .engine()
     .runKernel(LSTM_PRODUCT, { a: dZT, b: tf.reshape(xh, [rows, width]) }, { split: inputSize }) as tf.Tensor[];
   const grads: GradientMap = {
-    x: () => tf.reshape(product(dZ, weightIh), [steps, batch, inputSize]),
+    x: () => tf.reshape(product(tf.transpose(dZT), weightIh), [steps, batch, inputSize]),
     h0: () => dh0,
     c0: () => dc0,
     weightIh: () => dWeightIh,
@@ -58,16 +60,16 @@ function gradFunc(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.Nam
     biasHh: () => tf.clone(dBias),
   };
   if (hasProj) {
-    const [dHNewT, R] = outs.slice(5, 7);
+    const [dHNewT, R] = outs.slice(4, 6);
     grads.weightHr = () => product(dHNewT, R);
   }
   return grads;
 }
 
-/** Registers the gradient of both forward kernels. */
+/** Registers the gradient of both forward kernels: they save their weights and the cache they filled. */
 export function registerLstmGradients(): void {
-  const saved = ['weightIh', 'weightHh'];
-  const outputsToSave = [false, false, false, true, true, true, true];
-  tf.registerGradient({ kernelName: LSTM_FORWARD, inputsToSave: saved, outputsToSave, gradFunc });
-  tf.registerGradient({ kernelName: LSTM_FORWARD_PROJ, inputsToSave: [...saved, 'weightHr'], outputsToSave, gradFunc });
+  const cache = ['gates', 'cPrev', 'xh', 'tanhC'];
+  const weights = ['weightIh', 'weightHh'];
+  tf.registerGradient({ kernelName: LSTM_FORWARD, inputsToSave: [...weights, ...cache], gradFunc });
+  tf.registerGradient({ kernelName: LSTM_FORWARD_PROJ, inputsToSave: [...weights, 'weightHr', ...cache], gradFunc });
 }

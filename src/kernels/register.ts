@@ -3,11 +3,24 @@ import * as tf from '@tensorflow/tfjs';
 import { cpuOps } from './cpu-ops';
 import { KernelOps, Mat } from './kernel-ops';
 import { BackwardKernelInputs, lstmBackwardKernel } from './lstm-backward-kernel';
-import { ForwardKernelInputs, LstmKernelAttrs, lstmForwardKernel } from './lstm-forward-kernel';
-import { LSTM_BACKWARD, LSTM_FORWARD, LSTM_FORWARD_PROJ, LSTM_PRODUCT, registerLstmGradients } from './lstm-gradient';
+import {
+  CacheKernelAttrs,
+  ForwardKernelInputs,
+  LstmKernelAttrs,
+  lstmCacheKernel,
+  lstmForwardKernel,
+} from './lstm-forward-kernel';
+import {
+  LSTM_BACKWARD,
+  LSTM_CACHE,
+  LSTM_FORWARD,
+  LSTM_FORWARD_PROJ,
+  LSTM_PRODUCT,
+  registerLstmGradients,
+} from './lstm-gradient';
 import { wasmOps } from './wasm-ops';
 
-export { LSTM_BACKWARD, LSTM_FORWARD, LSTM_FORWARD_PROJ };
+export { LSTM_BACKWARD, LSTM_CACHE, LSTM_FORWARD, LSTM_FORWARD_PROJ };
 
 type OpsFactory = (backend: never) => KernelOps<Mat>;
 const OPS: Record<string, OpsFactory> = { cpu: cpuOps as OpsFactory, wasm: wasmOps as OpsFactory };
@@ -25,10 +38,16 @@ function register(): void {
       lstmForwardKernel(
         makeOps(backend as never),
         inputs as unknown as ForwardKernelInputs,
-        attrs as unknown as LstmKernelAttrs & { saveCache: boolean },
+        attrs as unknown as LstmKernelAttrs,
       );
     tf.registerKernel({ kernelName: LSTM_FORWARD, backendName, kernelFunc: forward });
     tf.registerKernel({ kernelName: LSTM_FORWARD_PROJ, backendName, kernelFunc: forward });
+    tf.registerKernel({
+      kernelName: LSTM_CACHE,
+      backendName,
+      kernelFunc: ({ backend, attrs }) =>
+        lstmCacheKernel(makeOps(backend as never), attrs as unknown as CacheKernelAttrs),
+    });
     tf.registerKernel({
       kernelName: LSTM_BACKWARD,
       backendName,

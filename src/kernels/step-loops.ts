@@ -38,12 +38,14 @@ export interface StepLoops {
   ): number;
   /**
    * Rows [b0, b1) of step t's gate gradients, from dr = dL/dr_t and dc = dL/dc_t carried from
-   * step t+1: dZ_t (into row block t of dZ) and dc_{t-1} = dc_t f_t (into dcPrev). Returns the sum
-   * of squares of dL/dc_t over those rows.
+   * step t+1: dZ_t and dc_{t-1} = dc_t f_t (into dcPrev). Returns the sum of squares of dL/dc_t
+   * over those rows.
    */
   gateGradients(t: number, b0: number, b1: number, cache: StepCache, grads: StepGrads, hidden: number): number;
-  /** The sums of the columns of m [rows, cols], in float64. */
-  columnSums(m: Float32Array, rows: number, cols: number): Float64Array;
+  /** dst[q dstStride + r] = src[r cols + q]: src [rows, cols] transposed into `rows` columns of dst. */
+  transposeInto(src: Float32Array, rows: number, cols: number, dst: Float32Array, dstStride: number): void;
+  /** The sums of the rows of m [rows, cols], in float64. */
+  rowSums(m: Float32Array, rows: number, cols: number): Float64Array;
 }
 
 /** The forward's cache, as the backward reads it (each indexed by t * batch + b). */
@@ -53,7 +55,7 @@ export interface StepCache {
   tanhC: Float32Array;
 }
 
-/** What the backward's gate step reads ([batch, ...]: dr, dc) and writes (dZ [T N, 4H], dcPrev). */
+/** What the backward's gate step reads (dr, dc) and writes (dZ_t [N, 4H], dcPrev); [N, ...] each. */
 export interface StepGrads {
   dr: Float32Array;
   dc: Float32Array;
@@ -110,6 +112,7 @@ export const jsLoops: StepLoops = {
       const row = t * batch + b;
       for (let j = 0; j < hidden; j++) {
         const q = row * gates + j;
+        const z = b * gates + j;
         const i = a[q];
         const f = a[q + hidden];
         const g = a[q + 2 * hidden];
@@ -120,10 +123,10 @@ export const jsLoops: StepLoops = {
         const dcNew = dc[b * hidden + j] + d * o * (1 - tc * tc);
         norm += dcNew * dcNew;
         // c = f c_{t-1} + i g, then through the activations: sigmoid' = s (1 - s), tanh' = 1 - tanh^2.
-        dZ[q] = dcNew * g * i * (1 - i);
-        dZ[q + hidden] = dcNew * cPrev[row * hidden + j] * f * (1 - f);
-        dZ[q + 2 * hidden] = dcNew * i * (1 - g * g);
-        dZ[q + 3 * hidden] = d * tc * o * (1 - o);
+        dZ[z] = dcNew * g * i * (1 - i);
+        dZ[z + hidden] = dcNew * cPrev[row * hidden + j] * f * (1 - f);
+        dZ[z + 2 * hidden] = dcNew * i * (1 - g * g);
+        dZ[z + 3 * hidden] = d * tc * o * (1 - o);
         // The additive cell path: dc_{t-1} = dc_t f_t.
         dcPrev[b * hidden + j] = dcNew * f;
       }
@@ -131,9 +134,17 @@ export const jsLoops: StepLoops = {
     return norm;
   },
 
-  columnSums(m, rows, cols) {
-    const sums = new Float64Array(cols);
-    for (let row = 0; row < rows; row++) for (let j = 0, o = row * cols; j < cols; j++) sums[j] += m[o + j];
+  transposeInto(src, rows, cols, dst, dstStride) {
+    for (let q = 0; q < cols; q++) for (let r = 0, o = q * dstStride; r < rows; r++) dst[o + r] = src[r * cols + q];
+  },
+
+  rowSums(m, rows, cols) {
+    const sums = new Float64Array(rows);
+    for (let row = 0; row < rows; row++) {
+      let sum = 0;
+      for (let j = row * cols; j < (row + 1) * cols; j++) sum += m[j];
+      sums[row] = sum;
+    }
     return sums;
   },
 };

@@ -90,6 +90,7 @@ export function wasmOps(backend: WasmBackend): KernelOps<WasmMat> {
       view(m).fill(0);
       return m;
     },
+    empty: (rows, cols) => wrap(backend.makeOutput([rows, cols], 'float32'), rows, cols),
     data: view,
     matMul: (a, b) =>
       wrap(

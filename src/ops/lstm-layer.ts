@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { hasFusedKernels, LSTM_FORWARD, LSTM_FORWARD_PROJ } from '../kernels/register';
+import { hasFusedKernels, LSTM_CACHE, LSTM_FORWARD, LSTM_FORWARD_PROJ } from '../kernels/register';
 import { Gradients, lstmBackward, lstmForward, maskPadding, SequenceOptions, StepCache } from './bptt';
 import { FlowLabel, forgetMeans, openFlowSlot, recordInSlot } from './flow-recorder';
 import { LSTMWeights } from './weights';
@@ -105,8 +105,19 @@ function runForwardKernel(
   const inputs: tf.NamedTensorMap = { x, h0, c0, weightIh: w.weightIh, weightHh: w.weightHh };
   if (w.biasIh && w.biasHh) Object.assign(inputs, { biasIh: w.biasIh, biasHh: w.biasHh });
   if (w.weightHr) inputs.weightHr = w.weightHr;
+  // The cache is the forward kernel's out-parameters: made empty here, filled by the kernel (see
+  // lstmCacheKernel for why they are inputs).
+  let cache: tf.Tensor[] = [];
+  if (saveCache) {
+    const [steps, batch, inputSize] = x.shape;
+    const attrs = { steps, batch, hidden: c0.shape[1] as number, width: inputSize + (h0.shape[1] as number) };
+    cache = tf.engine().runKernel(LSTM_CACHE, {}, attrs) as tf.Tensor[];
+    const [gates, cPrev, xh, tanhC] = cache;
+    Object.assign(inputs, { gates, cPrev, xh, tanhC });
+  }
   const name = w.weightHr ? LSTM_FORWARD_PROJ : LSTM_FORWARD;
-  return tf.engine().runKernel(name, inputs, { ...kernelAttrs(options, flowSlot), saveCache }) as tf.Tensor[];
+  const outputs = tf.engine().runKernel(name, inputs, kernelAttrs(options, flowSlot)) as tf.Tensor[];
+  return [...outputs, ...cache];
 }
 
 const CACHE_FIELDS = ['i', 'f', 'g', 'o', 'tanhC', 'hPrev', 'cPrev'] as const;

@@ -24,8 +24,10 @@ export interface LstmSimd {
   ): number;
   /** out = x + y; returns the sum of squares of out. */
   add_norm(x: number, y: number, out: number, n: number): number;
-  /** sums (float64 [n]) += each row of x [rows, n]. */
-  add_rows_f64(sums: number, x: number, rows: number, n: number): void;
+  /** sums (float64 [rows]) = the sum of each row of x [rows, n]. */
+  row_sums_f64(x: number, rows: number, n: number, sums: number): void;
+  /** dst[q dstStride + r] = src[r cols + q]. */
+  transpose_into(src: number, rows: number, cols: number, dst: number, dstStride: number): void;
   /** n elements of each of `rows` rows, the rows dstStride and srcStride elements apart. */
   copy_rows(dst: number, dstStride: number, src: number, srcStride: number, rows: number, n: number): void;
 }

@@ -271,32 +271,104 @@
     (f64.add (local.get $tailNorm)
       (f64.add (f64x2.extract_lane 0 (local.get $norm)) (f64x2.extract_lane 1 (local.get $norm)))))
 
-  ;; sums [n] (float64) += each of the rows of x [rows, n] (float32).
-  (func (export "add_rows_f64") (param $sums i32) (param $x i32) (param $rows i32) (param $n i32)
-    (local $b i32) (local $k i32) (local $row i32) (local $end i32) (local $vecEnd i32) (local $v v128) (local $ps i32)
+  ;; sums [rows] (float64) = the sum of each row of x [rows, n] (float32).
+  (func (export "row_sums_f64") (param $x i32) (param $rows i32) (param $n i32) (param $sums i32)
+    (local $b i32) (local $k i32) (local $row i32) (local $end i32) (local $vecEnd i32) (local $v v128)
+    (local $acc v128) (local $tail f64)
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (local.set $vecEnd (i32.and (local.get $end) (i32.const -16)))
     (block $rowsDone (loop $rowLoop
       (br_if $rowsDone (i32.ge_u (local.get $b) (local.get $rows)))
       (local.set $row (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $end))))
+      (local.set $acc (v128.const f64x2 0 0))
+      (local.set $tail (f64.const 0))
       (local.set $k (i32.const 0))
       (block $vecDone (loop $vec
         (br_if $vecDone (i32.ge_u (local.get $k) (local.get $vecEnd)))
         (local.set $v (v128.load (i32.add (local.get $row) (local.get $k))))
-        (local.set $ps (i32.add (local.get $sums) (i32.shl (local.get $k) (i32.const 1))))
-        (v128.store (local.get $ps) (f64x2.add (v128.load (local.get $ps)) (f64x2.promote_low_f32x4 (local.get $v))))
-        (v128.store offset=16 (local.get $ps) (f64x2.add (v128.load offset=16 (local.get $ps))
-          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
+        (local.set $acc (f64x2.add (local.get $acc)
+          (f64x2.add (f64x2.promote_low_f32x4 (local.get $v))
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))))
         (local.set $k (i32.add (local.get $k) (i32.const 16)))
         (br $vec)))
-      (block $tailDone (loop $tail
+      (block $tailDone (loop $tailLoop
         (br_if $tailDone (i32.ge_u (local.get $k) (local.get $end)))
-        (local.set $ps (i32.add (local.get $sums) (i32.shl (local.get $k) (i32.const 1))))
-        (f64.store (local.get $ps) (f64.add (f64.load (local.get $ps)) (f64.promote_f32 (f32.load (i32.add (local.get $row) (local.get $k))))))
+        (local.set $tail (f64.add (local.get $tail) (f64.promote_f32 (f32.load (i32.add (local.get $row) (local.get $k))))))
         (local.set $k (i32.add (local.get $k) (i32.const 4)))
-        (br $tail)))
+        (br $tailLoop)))
+      (f64.store (i32.add (local.get $sums) (i32.shl (local.get $b) (i32.const 3)))
+        (f64.add (local.get $tail)
+          (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc)))))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $rowLoop))))
+
+  ;; dst[q dstStride + r] = src[r cols + q] for the rows x cols matrix src: src transposed into
+  ;; `rows` columns of dst, whose rows are dstStride elements apart. In blocks of 4 x 4 (four
+  ;; loads, eight shuffles, four stores) while whole blocks remain, then element by element.
+  (func (export "transpose_into") (param $src i32) (param $rows i32) (param $cols i32) (param $dst i32) (param $dstStride i32)
+    (local $r i32) (local $q i32) (local $rowBytes i32) (local $dstBytes i32) (local $blockRows i32) (local $blockCols i32)
+    (local $from i32) (local $to i32)
+    (local $a v128) (local $b v128) (local $c v128) (local $d v128) (local $ab v128) (local $cd v128)
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $dstBytes (i32.shl (local.get $dstStride) (i32.const 2)))
+    (local.set $blockRows (i32.and (local.get $rows) (i32.const -4)))
+    (local.set $blockCols (i32.and (local.get $cols) (i32.const -4)))
+    (block $blocksDone (loop $blockRow
+      (br_if $blocksDone (i32.ge_u (local.get $r) (local.get $blockRows)))
+      (local.set $q (i32.const 0))
+      (block $rowDone (loop $block
+        (br_if $rowDone (i32.ge_u (local.get $q) (local.get $blockCols)))
+        ;; rows r .. r+3, columns q .. q+3 of src
+        (local.set $from (i32.add (local.get $src)
+          (i32.add (i32.mul (local.get $r) (local.get $rowBytes)) (i32.shl (local.get $q) (i32.const 2)))))
+        (local.set $a (v128.load (local.get $from)))
+        (local.set $b (v128.load (i32.add (local.get $from) (local.get $rowBytes))))
+        (local.set $c (v128.load (i32.add (local.get $from) (i32.shl (local.get $rowBytes) (i32.const 1)))))
+        (local.set $d (v128.load (i32.add (local.get $from) (i32.mul (local.get $rowBytes) (i32.const 3)))))
+        ;; into rows q .. q+3, columns r .. r+3 of dst
+        (local.set $to (i32.add (local.get $dst)
+          (i32.add (i32.mul (local.get $q) (local.get $dstBytes)) (i32.shl (local.get $r) (i32.const 2)))))
+        ;; ab = a0 b0 a1 b1, cd = c0 d0 c1 d1: their halves are columns 0 and 1
+        (local.set $ab (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a) (local.get $b)))
+        (local.set $cd (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c) (local.get $d)))
+        (v128.store (local.get $to) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab) (local.get $cd)))
+        (v128.store (i32.add (local.get $to) (local.get $dstBytes))
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab) (local.get $cd)))
+        ;; ab = a2 b2 a3 b3, cd = c2 d2 c3 d3: columns 2 and 3
+        (local.set $ab (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a) (local.get $b)))
+        (local.set $cd (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c) (local.get $d)))
+        (v128.store (i32.add (local.get $to) (i32.shl (local.get $dstBytes) (i32.const 1)))
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab) (local.get $cd)))
+        (v128.store (i32.add (local.get $to) (i32.mul (local.get $dstBytes) (i32.const 3)))
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab) (local.get $cd)))
+        (local.set $q (i32.add (local.get $q) (i32.const 4)))
+        (br $block)))
+      (local.set $r (i32.add (local.get $r) (i32.const 4)))
+      (br $blockRow)))
+    ;; what the blocks left: the last (cols mod 4) columns of the block rows, then the last
+    ;; (rows mod 4) rows whole
+    (call $transpose_scalar (local.get $src) (i32.const 0) (local.get $blockRows) (local.get $blockCols) (local.get $cols)
+      (local.get $dst) (local.get $dstStride))
+    (call $transpose_scalar (local.get $src) (local.get $blockRows) (local.get $rows) (i32.const 0) (local.get $cols)
+      (local.get $dst) (local.get $dstStride)))
+
+  ;; transpose_into's element-by-element part: rows [r0, r1), columns [q0, cols).
+  (func $transpose_scalar (param $src i32) (param $r0 i32) (param $r1 i32) (param $q0 i32) (param $cols i32)
+    (param $dst i32) (param $dstStride i32)
+    (local $r i32) (local $q i32)
+    (local.set $r (local.get $r0))
+    (block $rowsDone (loop $row
+      (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $r1)))
+      (local.set $q (local.get $q0))
+      (block $colsDone (loop $col
+        (br_if $colsDone (i32.ge_u (local.get $q) (local.get $cols)))
+        (f32.store
+          (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $q) (local.get $dstStride)) (local.get $r)) (i32.const 2)))
+          (f32.load (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $q)) (i32.const 2)))))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $col)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row))))
 
   ;; Copies n elements of each of `rows` rows: dst rows dstStride apart, src rows srcStride apart
   ;; (strides in elements).

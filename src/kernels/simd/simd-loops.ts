@@ -43,20 +43,21 @@ export function simdLoops(simd: LstmSimd, heap: WasmHeap): StepLoops {
         at(cache.tanhC, row * hidden),
         at(grads.dr, b0 * hidden),
         at(grads.dc, b0 * hidden),
-        at(grads.dZ, row * 4 * hidden),
+        at(grads.dZ, b0 * 4 * hidden),
         at(grads.dcPrev, b0 * hidden),
         b1 - b0,
         hidden,
       );
     },
-    columnSums(m, rows, cols) {
+    transposeInto(src, rows, cols, dst, dstStride) {
+      simd.transpose_into(at(src), rows, cols, at(dst), dstStride);
+    },
+    rowSums(m, rows, cols) {
       const source = at(m);
-      const pointer = heap.malloc(8 * cols);
+      const pointer = heap.malloc(8 * rows);
       try {
-        const sums = new Float64Array(heap.memory.buffer, pointer, cols);
-        sums.fill(0);
-        simd.add_rows_f64(pointer, source, rows, cols);
-        return Float64Array.from(new Float64Array(heap.memory.buffer, pointer, cols));
+        simd.row_sums_f64(source, rows, cols, pointer);
+        return Float64Array.from(new Float64Array(heap.memory.buffer, pointer, rows));
       } finally {
         heap.free(pointer);
       }
