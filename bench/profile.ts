@@ -34,9 +34,8 @@ const PRODUCTS = ['BatchMatMul', '_FusedMatMul', 'MatMul'];
 
 function report(label: string, ms: number, totals: Map<string, number>, calls: number): void {
   const products = PRODUCTS.reduce((sum, name) => sum + (totals.get(name) ?? 0), 0);
-  console.log(
-    `${label}: ${(ms / calls).toFixed(1)} ms per call, ${((ms - products) / calls).toFixed(1)} ms of it outside the matrix products`,
-  );
+  const outside = products > 0 ? `, ${((ms - products) / calls).toFixed(1)} ms of it outside the matrix products` : '';
+  console.log(`${label}: ${(ms / calls).toFixed(1)} ms per call${outside}`);
   [...totals]
     .sort((a, b) => b[1] - a[1])
     .filter(([, t]) => t / calls >= 0.05)

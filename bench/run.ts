@@ -5,7 +5,8 @@
  * installed, of PyTorch on the same machine. Reports medians, ratios and peak tensor memory.
  *
  * The variants run in interleaved rounds (one of each per round), so that a slow patch of the
- * machine slows all of them alike and the ratios stay fair.
+ * machine slows all of them alike and the ratios stay fair; within a round, each timed call
+ * follows an untimed one of the same variant.
  *
  *   npm run bench                                   # every backend present, batch 32, seq 100, in 64, hidden 128
  *   npm run bench -- --backends wasm --repeats 15
@@ -138,13 +139,18 @@ async function benchBackend(backend: string, sizes: Sizes, repeats: number, with
   const x = tf.randomNormal([sizes.batch, sizes.steps, sizes.inputSize], 0, 1, 'float32', 1);
   const variants = makeVariants(backend, sizes, x, withPeers);
   const times = variants.map(() => ({ forward: [] as number[], train: [] as number[] }));
-  for (let round = -2; round < repeats; round++) {
+  for (let round = -1; round < repeats; round++) {
     variants.forEach((v, k) => {
-      // A full garbage collection before each timed call (npm run bench passes --expose-gc), so
-      // that no variant pays for collecting another's garbage.
+      // Each call is timed right after an untimed one of the same kind, as in a training loop
+      // (and as the PyTorch script times): timed cold, after another variant has swept the caches
+      // and the wasm heap, a 100 ms step measured 10-20% slower. Before the untimed call, a full
+      // garbage collection (npm run bench passes --expose-gc), so that no variant pays for
+      // collecting another's garbage.
       collectGarbage();
+      v.forward();
       const f = timed(v.forward);
       collectGarbage();
+      v.train();
       const t = timed(v.train);
       if (round >= 0) {
         times[k].forward.push(f);

@@ -56,7 +56,7 @@ export function lstmBackwardKernel<M extends Mat>(
   const dhNew = ops.zeros(batch, outSize);
   // dZ_t, the step's gate gradients [N, 4H], go transposed into dZ^T [4H, T N], the layout of the
   // weights' gradient product.
-  const dZT = ops.zeros(gates, rows);
+  const dZT = ops.empty(gates, rows); // every column is written, one step's batch at a time
   const dZt = ops.zeros(batch, gates);
   const dcPrev = ops.zeros(batch, hidden);
   // With projections, dW_hr = dHNew^T R, where R stacks r_t = o_t tanh(c_t).
@@ -97,7 +97,7 @@ export function lstmBackwardKernel<M extends Mat>(
     if (R) outputProducts(t, lengths, ops.data(cache.gates), ops.data(cache.tanhC), ops.data(R), hidden);
     if (dr !== dhNew) ops.release(dr);
     const dhPrev = ops.matMul(dZt, weightHh);
-    carry(t, lengths, ops.data(dhPrev), ops.data(dcPrev), ops.data(dh), ops.data(dc), outSize, hidden);
+    carry(runs, ops.data(dhPrev), ops.data(dcPrev), ops.data(dh), ops.data(dc), outSize, hidden);
     ops.release(dhPrev);
   }
 
@@ -156,8 +156,7 @@ function outputProducts(
 
 /** A sequence that has step t carries dh_{t-1}, dc_{t-1}; one that does not passes dh, dc through. */
 function carry(
-  t: number,
-  lengths: number[],
+  runs: [number, number][],
   dhPrev: Float32Array,
   dcPrev: Float32Array,
   dh: Float32Array,
@@ -165,9 +164,8 @@ function carry(
   outSize: number,
   hidden: number,
 ): void {
-  for (let b = 0; b < lengths.length; b++) {
-    if (t >= lengths[b]) continue;
-    for (let p = b * outSize; p < (b + 1) * outSize; p++) dh[p] = dhPrev[p];
-    for (let j = b * hidden; j < (b + 1) * hidden; j++) dc[j] = dcPrev[j];
+  for (const [b0, b1] of runs) {
+    dh.set(dhPrev.subarray(b0 * outSize, b1 * outSize), b0 * outSize);
+    dc.set(dcPrev.subarray(b0 * hidden, b1 * hidden), b0 * hidden);
   }
 }

@@ -101,7 +101,8 @@ export function lstmForwardKernel<M extends Mat>(
   setColumns(ops.data(xh), ops.data(ops.input(inputs.h0, batch, outSize)), batch, width, inputSize, outSize);
   ops.data(c).set(ops.data(ops.input(inputs.c0, batch, hidden)));
   const r = ops.zeros(batch, hidden);
-  const output = ops.zeros(steps * batch, outSize);
+  // Without lengths every step writes all of its rows; with them, padding must read zero.
+  const output = full ? ops.empty(steps * batch, outSize) : ops.zeros(steps * batch, outSize);
   const cache =
     inputs.gates && inputs.cPrev && inputs.xh && inputs.tanhC
       ? {

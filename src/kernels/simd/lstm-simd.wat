@@ -8,24 +8,30 @@
 ;;
 ;; The arithmetic is float32, each operation rounded as tfjs' own ops round it. tanh is
 ;; 1 - 2 / (e^2x + 1) on Cephes' expf (range reduction by ln 2, degree-6 polynomial), and below
-;; |x| = 0.625, where that would cancel, tanh.ts's odd polynomial: within 1.5 ulp (kernels.test.ts).
+;; |x| = 0.625, where that would cancel, tanh.ts's odd polynomial: within 1.5 ulp (simd.test.ts).
 ;;
-;; The helpers ($exp, $tanh, $cell, $grads) take and return vectors of four lanes. V8 does not
-;; inline them, which costs a few cycles a call but keeps each formula written once.
+;; The helpers ($tanh, $cell, $grads) take and return vectors of four lanes. V8 does not inline
+;; them, which costs a few cycles a call but keeps each formula written once.
 ;;
 ;; Built into lstm-simd-binary.ts by `npm run build:wasm`; a test checks the two agree.
 (module
   (import "env" "memory" (memory 0))
 
-  ;; e^x for x in [0, 18.2] (the caller clamps): x = n ln2 + r, |r| <= ln2 / 2, e^x = 2^n e^r.
-  (func $exp (param $x v128) (result v128)
-    (local $v v128) (local $n v128) (local $r v128) (local $p v128)
-    ;; x log2(e) + (1.5 2^23 + 127) rounds n = round(x log2 e) into the low mantissa bits with 127
+  ;; tanh(x), four lanes: below |x| = 0.625 the odd polynomial x P(x^2) of tanh.ts (its
+  ;; coefficients), else sign(x) (1 - 2 / (e^2|x| + 1)), with 2|x| clamped at 18.2, where the float32
+  ;; result is 1 anyway. e^u is Cephes' expf: u = n ln2 + r, |r| <= ln2 / 2, e^u = 2^n e^r. (One
+  ;; function rather than three: V8 does not inline wasm calls, and this runs twice per hidden
+  ;; unit and step, for g and for c.)
+  (func $tanh (param $x v128) (result v128)
+    (local $a v128) (local $u v128) (local $v v128) (local $n v128) (local $r v128) (local $p v128) (local $big v128)
+    (local.set $a (f32x4.abs (local.get $x)))
+    (local.set $u (f32x4.pmin (f32x4.add (local.get $a) (local.get $a)) (v128.const f32x4 18.2 18.2 18.2 18.2)))
+    ;; u log2(e) + (1.5 2^23 + 127) rounds n = round(u log2 e) into the low mantissa bits with 127
     ;; added: shifted into the exponent field, those bits are 2^n.
-    (local.set $v (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504)) (v128.const f32x4 12583039 12583039 12583039 12583039)))
+    (local.set $v (f32x4.add (f32x4.mul (local.get $u) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504)) (v128.const f32x4 12583039 12583039 12583039 12583039)))
     (local.set $n (f32x4.sub (local.get $v) (v128.const f32x4 12583039 12583039 12583039 12583039)))
     ;; ln 2 in two parts (Cephes' C1, C2), so that n ln2 is exact enough.
-    (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+    (local.set $r (f32x4.sub (local.get $u) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
     (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
     (local.set $p (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
     (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
@@ -33,15 +39,15 @@
     (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
     (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
     (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
-    ;; e^r = 1 + r + r^2 p
+    ;; e^u = (1 + r + r^2 p) 2^n
     (local.set $p (f32x4.add
       (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $r)) (local.get $r)) (local.get $r))
       (v128.const f32x4 1 1 1 1)))
-    (f32x4.mul (local.get $p) (i32x4.shl (local.get $v) (i32.const 23))))
-
-  ;; tanh(x) for |x| < 0.625: x P(x^2), tanh.ts's coefficients.
-  (func $tanh_small (param $x v128) (result v128)
-    (local $u v128) (local $p v128)
+    (local.set $p (f32x4.mul (local.get $p) (i32x4.shl (local.get $v) (i32.const 23))))
+    (local.set $big (f32x4.sub (v128.const f32x4 1 1 1 1) (f32x4.div (v128.const f32x4 2 2 2 2) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $p)))))
+    ;; the sign bit from x, the rest from the result
+    (local.set $big (v128.bitselect (local.get $x) (local.get $big) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000)))
+    ;; the polynomial, in x^2 (reusing u and p)
     (local.set $u (f32x4.mul (local.get $x) (local.get $x)))
     (local.set $p (v128.const f32x4 0.0021422132692878538 0.0021422132692878538 0.0021422132692878538 0.0021422132692878538))
     (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u)) (v128.const f32x4 -0.008176141035071752 -0.008176141035071752 -0.008176141035071752 -0.008176141035071752)))
@@ -50,21 +56,12 @@
     (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u)) (v128.const f32x4 0.1333320197788876 0.1333320197788876 0.1333320197788876 0.1333320197788876)))
     (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u)) (v128.const f32x4 -0.3333333051901511 -0.3333333051901511 -0.3333333051901511 -0.3333333051901511)))
     (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u)) (v128.const f32x4 0.9999999999379401 0.9999999999379401 0.9999999999379401 0.9999999999379401)))
-    (f32x4.mul (local.get $x) (local.get $p)))
-
-  ;; tanh(x): the polynomial below |x| = 0.625, else sign(x) (1 - 2 / (e^2|x| + 1)), 2|x| clamped
-  ;; at 18.2 where the float32 result is 1 anyway.
-  (func $tanh (param $x v128) (result v128)
-    (local $a v128) (local $big v128)
-    (local.set $a (f32x4.abs (local.get $x)))
-    (local.set $big (f32x4.sub (v128.const f32x4 1 1 1 1)
-      (f32x4.div (v128.const f32x4 2 2 2 2)
-        (f32x4.add (v128.const f32x4 1 1 1 1)
-          (call $exp (f32x4.pmin (f32x4.add (local.get $a) (local.get $a)) (v128.const f32x4 18.2 18.2 18.2 18.2)))))))
-    ;; the sign bit from x, the rest from the result
-    (local.set $big (v128.bitselect (local.get $x) (local.get $big) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000)))
-    (v128.bitselect (call $tanh_small (local.get $x)) (local.get $big)
+    (v128.bitselect (f32x4.mul (local.get $x) (local.get $p)) (local.get $big)
       (f32x4.lt (local.get $a) (v128.const f32x4 0.625 0.625 0.625 0.625))))
+
+
+
+
 
   ;; ---- forward
 
