@@ -373,6 +373,25 @@ describe('long runs leave memory where it started', () => {
     x.dispose();
   });
 
+  test('a frozen LSTM under a trained head: taped, never differentiated, nothing left behind', () => {
+    // The LSTM's forward runs with the tape on (its cache made and saved) but is on no path to
+    // the variables being trained, so its gradient never runs: the saved cache must still go.
+    const rnn = new LSTM({ inputSize: 3, hiddenSize: 4, seed: 3 });
+    const head = tf.variable(tf.randomNormal([4, 1], 0, 1, 'float32', 4));
+    const x = tf.randomNormal([5, 2, 3]);
+    const opt = tf.train.sgd(0.01);
+    const step = () =>
+      opt.minimize(() => tf.mean(tf.matMul(rnn.forward(x)[1][0].reshape([2, 4]), head)) as tf.Scalar, false, [head]);
+    step();
+    const backend = tf.engine().backend as unknown as { numDataIds(): number };
+    const [tensors, bytes, ids] = [tf.memory().numTensors, tf.memory().numBytes, backend.numDataIds()];
+    for (let k = 0; k < 20; k++) step();
+    expect([tf.memory().numTensors, tf.memory().numBytes, backend.numDataIds()]).toEqual([tensors, bytes, ids]);
+    tf.dispose([head, x]);
+    opt.dispose();
+    rnn.dispose();
+  });
+
   test('TorchLSTM in a model: 1,000 predictions and 200 fit steps', async () => {
     const model = tf.sequential({
       layers: [torchLSTM({ hiddenSize: 4, numLayers: 2, inputShape: [5, 3], seed: 2 }), tf.layers.dense({ units: 1 })],
