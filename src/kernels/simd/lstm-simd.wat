@@ -59,10 +59,6 @@
     (v128.bitselect (f32x4.mul (local.get $x) (local.get $p)) (local.get $big)
       (f32x4.lt (local.get $a) (v128.const f32x4 0.625 0.625 0.625 0.625))))
 
-
-
-
-
   ;; ---- forward
 
   ;; a's g blocks = tanh of z's g blocks, both [rows, 4 hidden] (the other gates' activations
