@@ -20,7 +20,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LSTM } from '../src';
 import { setFusedKernels } from '../src/kernels/register';
 import { setSimdLoops } from '../src/kernels/simd/lstm-simd';
-import { flag, setupBackend } from '../examples/backend';
+import { flag, hasTfjsNode, setupBackend } from '../examples/backend';
 import { peakTensorBytes } from './peak-memory';
 
 interface Sizes {
@@ -177,13 +177,9 @@ async function benchBackend(backend: string, sizes: Sizes, repeats: number, with
 
 /** wasm and cpu, and tensorflow where @tensorflow/tfjs-node is installed (not on these machines). */
 function presentBackends(): string[] {
-  try {
-    require.resolve('@tensorflow/tfjs-node');
-    return ['wasm', 'cpu', 'tensorflow'];
-  } catch {
-    console.log('tensorflow backend: @tensorflow/tfjs-node is not installed; its rows are skipped');
-    return ['wasm', 'cpu'];
-  }
+  if (hasTfjsNode()) return ['wasm', 'cpu', 'tensorflow'];
+  console.log('tensorflow backend: @tensorflow/tfjs-node is not installed; its rows are skipped');
+  return ['wasm', 'cpu'];
 }
 
 function torchTimes(

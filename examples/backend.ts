@@ -8,7 +8,8 @@ export function flag(name: string, argv: string[] = process.argv.slice(2)): stri
   return argv[k].includes('=') ? argv[k].slice(argv[k].indexOf('=') + 1) : argv[k + 1];
 }
 
-function hasTfjsNode(): boolean {
+/** Whether @tensorflow/tfjs-node (the `tensorflow` backend) is installed. */
+export function hasTfjsNode(): boolean {
   try {
     require.resolve('@tensorflow/tfjs-node');
     return true;
