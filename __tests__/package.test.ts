@@ -22,4 +22,16 @@ describe('the built package', () => {
       node: 'function',
     });
   });
+
+  test('runs on the multi-threaded wasm backend from tfjs-lstm/node, and exits by itself', () => {
+    const script = path.join(__dirname, 'package', 'consumer-threads.mjs');
+    // execFileSync returns when the process exits; the timeout fails the test if it does not
+    const out = execFileSync(process.execPath, [script], { cwd: root, timeout: 60_000 }).toString();
+    expect(JSON.parse(out.trim().split('\n').pop() as string)).toEqual({
+      format: 'esm',
+      backend: 'wasm',
+      threads: 2,
+      shape: [4, 1, 3],
+    });
+  });
 });

@@ -8,12 +8,18 @@
  * machine slows all of them alike and the ratios stay fair; within a round, each timed call
  * follows an untimed one of the same variant.
  *
+ * On a machine with more than one core, wasm also runs multi-threaded (`useThreadedWasm`, one
+ * thread per core, at most 8), in a second process (a process has one wasm build): tfjs-lstm's
+ * manual variant and tf.layers.lstm, as the rows "wasm, N threads".
+ *
  *   npm run bench                                   # every backend present, batch 32, seq 100, in 64, hidden 128
  *   npm run bench -- --backends wasm --repeats 15
+ *   npm run bench -- --backends wasm --threads 2    # only the wasm backend on 2 threads
  *   npm run bench -- --scaling                      # how tfjs-lstm's time grows with T and H (wasm)
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 
@@ -91,8 +97,15 @@ function variant(
   };
 }
 
-function makeVariants(backend: string, sizes: Sizes, x: tf.Tensor, withPeers: boolean): Variant[] {
+/**
+ * Which variants run besides tfjs-lstm's manual one: all (the other tfjs-lstm paths and
+ * tf.layers.lstm), tf.layers.lstm only (the threaded wasm run), or none (scaling).
+ */
+type Peers = 'all' | 'tf.layers' | 'none';
+
+function makeVariants(backend: string, sizes: Sizes, x: tf.Tensor, peers: Peers): Variant[] {
   const variants: Variant[] = [];
+  const withPeers = peers === 'all';
   for (const gradient of withPeers ? (['manual', 'autodiff'] as const) : (['manual'] as const)) {
     const rnn = new LSTM({ inputSize: sizes.inputSize, hiddenSize: sizes.hidden, batchFirst: true, gradient, seed: 1 });
     variants.push(
@@ -118,6 +131,8 @@ function makeVariants(backend: string, sizes: Sizes, x: tf.Tensor, withPeers: bo
     variants.push(
       variant('tfjs-lstm (manual, composed ops)', apply, rnn.parameters(), x, () => rnn.dispose(), composed),
     );
+  }
+  if (peers !== 'none') {
     const layer = tf.layers.lstm({ units: sizes.hidden, returnSequences: true, recurrentActivation: 'sigmoid' });
     tf.tidy(() => void layer.apply(tf.zeros([1, sizes.steps, sizes.inputSize]))); // builds the weights
     const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -134,10 +149,11 @@ function makeVariants(backend: string, sizes: Sizes, x: tf.Tensor, withPeers: bo
   return variants;
 }
 
-async function benchBackend(backend: string, sizes: Sizes, repeats: number, withPeers = true): Promise<Row[]> {
-  await setupBackend(backend);
+async function benchBackend(backend: string, sizes: Sizes, repeats: number, peers: Peers = 'all'): Promise<Row[]> {
+  await setupBackend(backend); // multi-threaded with --threads N (wasm only)
+  const threads = Number(flag('threads') ?? 0);
   const x = tf.randomNormal([sizes.batch, sizes.steps, sizes.inputSize], 0, 1, 'float32', 1);
-  const variants = makeVariants(backend, sizes, x, withPeers);
+  const variants = makeVariants(backend, sizes, x, peers);
   const times = variants.map(() => ({ forward: [] as number[], train: [] as number[] }));
   for (let round = -1; round < repeats; round++) {
     variants.forEach((v, k) => {
@@ -162,7 +178,7 @@ async function benchBackend(backend: string, sizes: Sizes, repeats: number, with
     variants.map(async (v, k) => {
       const peak = peakTensorBytes(() => v.train());
       return {
-        backend,
+        backend: threads ? `${backend}, ${threads} threads` : backend,
         variant: v.name,
         forwardMs: median(times[k].forward),
         trainMs: median(times[k].train),
@@ -230,12 +246,27 @@ async function scaling(base: Sizes, repeats: number, backend: string): Promise<s
     ...[64, 256, 512].map((hidden) => ({ ...base, hidden })),
   ];
   for (const sizes of cases) {
-    const [row] = await benchBackend(backend, sizes, repeats, false);
+    const [row] = await benchBackend(backend, sizes, repeats, 'none');
     lines.push(
       `| ${sizes.steps} | ${sizes.hidden} | ${row.forwardMs.toFixed(1)} | ${row.trainMs.toFixed(1)} | ${(row.trainMs / sizes.steps).toFixed(3)} |`,
     );
   }
   return lines.join('\n');
+}
+
+/**
+ * The rows of wasm on every core (at most 8), from a second process of this script, since one
+ * process has one wasm build: none on a single core, without wasm, or in that process itself.
+ */
+function threadedWasmRows(backends: string[], sizes: Sizes, repeats: number): Row[] {
+  const threads = Math.min(os.cpus().length, 8);
+  if (flag('threads') !== undefined || !backends.includes('wasm') || threads < 2) return [];
+  const { batch, steps, inputSize, hidden } = sizes;
+  const args = [batch, steps, inputSize, hidden, repeats, threads].map(String);
+  const script = [...process.execArgv, __filename, '--backends', 'wasm', '--rows-json'];
+  ['batch', 'steps', 'input', 'hidden', 'repeats', 'threads'].forEach((name, k) => script.push(`--${name}`, args[k]));
+  const out = execFileSync(process.execPath, script, { stdio: ['ignore', 'pipe', 'inherit'] }).toString();
+  return JSON.parse(out.trim().split('\n').pop() as string) as Row[];
 }
 
 async function main(): Promise<void> {
@@ -248,6 +279,11 @@ async function main(): Promise<void> {
   const repeats = Number(flag('repeats') ?? 9);
   const describe = `batch ${sizes.batch}, sequence ${sizes.steps}, input ${sizes.inputSize}, hidden ${sizes.hidden}; medians of ${repeats}`;
   let report: string;
+  if (process.argv.includes('--rows-json')) {
+    // the second process of threadedWasmRows
+    console.log(JSON.stringify(await benchBackend('wasm', sizes, repeats, 'tf.layers')));
+    return;
+  }
   if (process.argv.includes('--scaling')) {
     const backend = flag('backends') ?? 'wasm';
     report = `tfjs-lstm (manual) on ${backend}, batch ${sizes.batch}, input ${sizes.inputSize}; medians of ${repeats}\n\n${await scaling(sizes, repeats, backend)}`;
@@ -259,6 +295,7 @@ async function main(): Promise<void> {
     const before = [1, 2].map((threads) => torchTimes(sizes, repeats, threads));
     const rows: Row[] = [];
     for (const backend of backends) rows.push(...(await benchBackend(backend, sizes, repeats)));
+    rows.push(...threadedWasmRows(backends, sizes, repeats));
     const torch: Row[] = [];
     [1, 2].forEach((threads, k) => {
       const first = before[k];

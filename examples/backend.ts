@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { useThreadedWasm } from 'tfjs-lstm/node';
 
 /** The value of a `--name value` (or `--name=value`) command-line flag, if given. */
 export function flag(name: string, argv: string[] = process.argv.slice(2)): string | undefined {
@@ -20,12 +21,17 @@ export function hasTfjsNode(): boolean {
 
 /**
  * Picks the backend for an example: `--backend cpu|wasm|tensorflow`, else the fastest present
- * (tensorflow when @tensorflow/tfjs-node is installed, else wasm).
+ * (tensorflow when @tensorflow/tfjs-node is installed, else wasm). With `--threads N`, the wasm
+ * backend runs multi-threaded (`useThreadedWasm`).
  */
-export async function setupBackend(requested = flag('backend')): Promise<string> {
+export async function setupBackend(requested = flag('backend'), threads = flag('threads')): Promise<string> {
   const backend = requested ?? (hasTfjsNode() ? 'tensorflow' : 'wasm');
   if (backend === 'tensorflow') require('@tensorflow/tfjs-node');
   tf.env().set('PROD', true); // no "install tfjs-node" banner from the cpu backend
+  if (threads !== undefined) {
+    if (backend !== 'wasm') throw new Error(`--threads is for the wasm backend, not '${backend}'`);
+    await useThreadedWasm(Number(threads));
+  }
   if (!(await tf.setBackend(backend))) throw new Error(`could not initialise the tfjs backend '${backend}'`);
   await tf.ready();
   return tf.getBackend();

@@ -10,10 +10,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { assembleLstmSimd, BINARY_PATH, binarySource } from './wasm-assembler';
+import { assembledSource, BINARY_PATH } from './wasm-assembler';
 
 async function main(): Promise<void> {
-  const source = binarySource(await assembleLstmSimd());
+  const source = await assembledSource();
   if (process.argv.includes('--check')) {
     const current = fs.readFileSync(BINARY_PATH, 'utf8');
     if (current !== source) {

@@ -11,8 +11,16 @@ interface WasmBackend {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
   disposeData(dataId: object): boolean;
-  /** The Emscripten module: its exports (`asm`, with the memory) and allocator. */
-  wasm?: { asm?: { memory?: unknown }; _malloc?(bytes: number): number; _free?(pointer: number): void };
+  /**
+   * The Emscripten module: its exports (`asm`, with the memory the single-threaded build
+   * exports), the memory the multi-threaded build makes and imports (`wasmMemory`), its allocator.
+   */
+  wasm?: {
+    asm?: { memory?: unknown };
+    wasmMemory?: unknown;
+    _malloc?(bytes: number): number;
+    _free?(pointer: number): void;
+  };
 }
 
 interface WasmMat extends Mat {
@@ -49,7 +57,7 @@ function tanhFrom(twoX: Float32Array, sigmoidOfTwoX: Float32Array, out: Float32A
 /** The backend's heap, if this build of tfjs-backend-wasm exposes it as the kernels expect. */
 function wasmHeap(backend: WasmBackend): WasmHeap | null {
   const module = backend.wasm;
-  const memory = module?.asm?.memory;
+  const memory = module?.asm?.memory ?? module?.wasmMemory;
   if (!(memory instanceof WebAssembly.Memory) || !module?._malloc || !module._free) return null;
   const [malloc, free] = [module._malloc.bind(module), module._free.bind(module)];
   return { memory, malloc, free };

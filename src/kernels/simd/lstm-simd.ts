@@ -1,4 +1,4 @@
-import { LSTM_SIMD_WASM } from './lstm-simd-binary';
+import { LSTM_SIMD_WASM, LSTM_SIMD_WASM_SHARED } from './lstm-simd-binary';
 
 /**
  * The exports of lstm-simd.wat: the fused kernels' element-wise loops in WebAssembly SIMD, working
@@ -32,7 +32,8 @@ export interface LstmSimd {
   copy_rows(dst: number, dstStride: number, src: number, srcStride: number, rows: number, n: number): void;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+/** The compiled module for unshared and for shared memory (`useThreadedWasm`), once each. */
+const compiled = new Map<boolean, WebAssembly.Module | null>();
 const instances = new WeakMap<WebAssembly.Memory, LstmSimd>();
 let enabled = true;
 
@@ -58,14 +59,17 @@ function decodeBase64(text: string) {
  */
 export function lstmSimd(memory: WebAssembly.Memory): LstmSimd | null {
   if (!enabled) return null;
-  if (compiled === undefined) {
-    const bytes = decodeBase64(LSTM_SIMD_WASM);
-    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  // A module must import a shared memory as shared, and an unshared one as unshared.
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  if (!compiled.has(shared)) {
+    const bytes = decodeBase64(shared ? LSTM_SIMD_WASM_SHARED : LSTM_SIMD_WASM);
+    compiled.set(shared, WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null);
   }
-  if (!compiled) return null;
+  const module = compiled.get(shared);
+  if (!module) return null;
   let simd = instances.get(memory);
   if (!simd) {
-    simd = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as LstmSimd;
+    simd = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as LstmSimd;
     instances.set(memory, simd);
   }
   return simd;
