@@ -290,24 +290,36 @@ async function main(): Promise<void> {
   } else {
     console.log(describe);
     const backends = (flag('backends') ?? presentBackends().join(',')).split(',');
-    // PyTorch runs before and after the tfjs runs, with 1 and 2 threads; its medians pool both
-    // runs, for the same reason the tfjs variants are interleaved.
-    const before = [1, 2].map((threads) => torchTimes(sizes, repeats, threads));
-    const rows: Row[] = [];
-    for (const backend of backends) rows.push(...(await benchBackend(backend, sizes, repeats)));
-    rows.push(...threadedWasmRows(backends, sizes, repeats));
-    const torch: Row[] = [];
-    [1, 2].forEach((threads, k) => {
-      const first = before[k];
-      const second = first && torchTimes(sizes, repeats, threads);
-      if (!first || !second) return;
-      torch.push({
-        backend: `cpu, ${first.threads} thread${first.threads > 1 ? 's' : ''}`,
-        variant: `PyTorch ${first.version}`,
-        forwardMs: median([...first.forward, ...second.forward]),
-        trainMs: median([...first.train, ...second.train]),
+    // PyTorch runs, with 1 and with 2 threads, before each block of tfjs rows (a backend, then
+    // the threaded wasm) and after the last; its medians pool all those runs, so that they span
+    // the same stretch of time as the tfjs rows (this machine's speed drifts within minutes).
+    const torchRuns: NonNullable<ReturnType<typeof torchTimes>>[][] = [[], []];
+    const sampleTorch = () =>
+      [1, 2].forEach((threads, k) => {
+        const run = torchTimes(sizes, repeats, threads);
+        if (!run) return;
+        torchRuns[k].push(run);
+        console.log(
+          `PyTorch, ${threads} thread(s): forward ${median(run.forward).toFixed(1)} ms, training ${median(run.train).toFixed(1)} ms`,
+        );
       });
-    });
+    const rows: Row[] = [];
+    for (const backend of backends) {
+      sampleTorch();
+      rows.push(...(await benchBackend(backend, sizes, repeats)));
+    }
+    sampleTorch();
+    const threaded = threadedWasmRows(backends, sizes, repeats);
+    if (threaded.length) sampleTorch();
+    rows.push(...threaded);
+    const torch: Row[] = torchRuns
+      .filter((runs) => runs.length)
+      .map((runs) => ({
+        backend: `cpu, ${runs[0].threads} thread${runs[0].threads > 1 ? 's' : ''}`,
+        variant: `PyTorch ${runs[0].version}`,
+        forwardMs: median(runs.flatMap((r) => r.forward)),
+        trainMs: median(runs.flatMap((r) => r.train)),
+      }));
     if (!torch.length)
       console.log(
         'PyTorch: not installed (apt-get install -y python3-torch libopenblas0-pthread); its rows are skipped',

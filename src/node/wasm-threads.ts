@@ -65,8 +65,9 @@ function pthreadWorkerClass(source: string) {
  * time; tfjs-lstm's kernels and element-wise loops run on the calling thread, in the backend's
  * shared memory, as before. See BENCHMARKS.md for what it gains.
  *
- * Call it before anything else uses the wasm backend (its build is fixed when it starts); with
- * the threaded backend already running it only selects it. Needs @tensorflow/tfjs-backend-wasm.
+ * Call it before anything else uses the wasm backend: its build and threads are fixed when it
+ * starts. With the threaded backend already running, it selects it and returns its threads.
+ * Needs @tensorflow/tfjs-backend-wasm (an optional peer dependency of this package).
  *
  * ```js
  * import * as tf from '@tensorflow/tfjs';
@@ -83,7 +84,12 @@ export async function useThreadedWasm(threads: number = Math.min(os.cpus().lengt
   if (!Number.isInteger(threads) || threads < 1 || threads > 8) {
     throw new Error(`useThreadedWasm(): argument 'threads' must be an integer from 1 to 8, but got ${threads}`);
   }
-  const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as WasmBackendPackage;
+  let wasm: WasmBackendPackage;
+  try {
+    wasm = await import('@tensorflow/tfjs-backend-wasm');
+  } catch (e) {
+    throw new Error(`useThreadedWasm(): needs @tensorflow/tfjs-backend-wasm, which did not load: ${e}`);
+  }
   const running = tf.engine().registry.wasm as WasmBackend | undefined;
   if (running) {
     if (!running.wasm?.PThread) {
