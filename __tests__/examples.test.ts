@@ -27,6 +27,12 @@ describe(`examples on ${__TFJS_BACKEND__}`, () => {
     expect(run('sequential-fit.ts', '--epochs', '2')).toMatch(/loaded back: predictions identical = true/);
   });
 
+  (__TFJS_BACKEND__ === 'wasm' ? test : test.skip)('sequential-fit on 2 threads (--threads 2), and exits', () => {
+    const log = run('sequential-fit.ts', '--epochs', '2', '--threads', '2');
+    expect(log).toMatch(/wasm backend on 2 threads/);
+    expect(log).toMatch(/loaded back: predictions identical = true/);
+  });
+
   test('pytorch-weights: the PyTorch-trained model answers 0.9 + 0.6 near 1.5', () => {
     const answer = Number(/the PyTorch-trained model in tfjs says ([\d.]+)/.exec(run('pytorch-weights.ts'))?.[1]);
     expect(Math.abs(answer - 1.5)).toBeLessThan(0.1);

@@ -5,6 +5,7 @@
  * The same layer and sizes as `npm run bench`.
  *
  *   npx tsx bench/profile.ts                 # wasm
+ *   npx tsx bench/profile.ts --threads 2     # wasm, multi-threaded (useThreadedWasm)
  *   npx tsx bench/profile.ts --backend cpu --steps 5
  */
 import * as tf from '@tensorflow/tfjs';

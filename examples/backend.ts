@@ -30,7 +30,7 @@ export async function setupBackend(requested = flag('backend'), threads = flag('
   tf.env().set('PROD', true); // no "install tfjs-node" banner from the cpu backend
   if (threads !== undefined) {
     if (backend !== 'wasm') throw new Error(`--threads is for the wasm backend, not '${backend}'`);
-    await useThreadedWasm(Number(threads));
+    console.log(`wasm backend on ${await useThreadedWasm(Number(threads))} threads`);
   }
   if (!(await tf.setBackend(backend))) throw new Error(`could not initialise the tfjs backend '${backend}'`);
   await tf.ready();
