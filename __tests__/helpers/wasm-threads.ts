@@ -1,12 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 
-/** The Emscripten pthreads of the wasm backend, where it runs multi-threaded. */
-export function wasmPthreads(): {
-  terminateAllThreads(): void;
-  unusedWorkers: unknown[];
-  runningWorkers: unknown[];
-} | null {
-  const backend = tf.findBackend('wasm') as { wasm?: { PThread?: ReturnType<typeof wasmPthreads> } } | null;
+/** Emscripten's pthreads of the wasm backend, where it runs multi-threaded; else null. */
+export function wasmPthreads(): { terminateAllThreads(): void } | null {
+  const backend = tf.findBackend('wasm') as { wasm?: { PThread?: { terminateAllThreads(): void } } } | null;
   return backend?.wasm?.PThread ?? null;
 }
 
