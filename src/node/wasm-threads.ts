@@ -90,6 +90,7 @@ export async function useThreadedWasm(threads: number = Math.min(os.cpus().lengt
   } catch (e) {
     throw new Error(`useThreadedWasm(): needs @tensorflow/tfjs-backend-wasm, which did not load: ${e}`);
   }
+  // The registry, not tf.findBackend, which would start a registered backend to return it.
   const running = tf.engine().registry.wasm as WasmBackend | undefined;
   if (running) {
     if (!running.wasm?.PThread) {
