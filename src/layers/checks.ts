@@ -21,6 +21,107 @@ export function checkOptionNames(owner: string, options: object, known: readonly
   }
 }
 
+/**
+ * Most elements one parameter may have: tfjs sizes tensors with 32-bit integers in places (the
+ * wasm backend's heap offsets, WebGL's textures), and V8's typed arrays stop at 2**32 elements.
+ */
+export const MAX_PARAMETER_ELEMENTS = 2 ** 31 - 1;
+
+/**
+ * Most float32 elements all of a module's parameters may have together, 4 GiB: the whole memory
+ * of tfjs' wasm backend (32-bit addresses), more than a browser tab gets. Beyond it the
+ * configuration is almost certainly a mistake, and finding out by allocating takes minutes.
+ */
+export const MAX_PARAMETER_TOTAL = 2 ** 30;
+
+/**
+ * Most parameter tensors one module may have. Each `tf.Variable` costs about 1 KB of JavaScript
+ * heap and 20 µs to make, and a full heap ends the process instead of throwing; 100,000 is already
+ * 25,000 layers.
+ */
+export const MAX_PARAMETER_TENSORS = 100_000;
+
+/** A parameter about to be made, with what its size comes from, for the messages. */
+export interface PlannedParameter {
+  name: string;
+  shape: number[];
+  /** The factors of its element count, e.g. `[4, hiddenSize, inputSize]`. */
+  factors: number[];
+  /** The options its size comes from, as `name=value`, the main one first. */
+  options: string[];
+}
+
+/** Bytes in SI units, two significant digits: `40 GB`, `64 B`. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let k = 0;
+  while (k < units.length - 1 && bytes >= 1000 ** (k + 1)) k++;
+  return `${Number((bytes / 1000 ** k).toPrecision(2))} ${units[k]}`;
+}
+
+/** `hiddenSize=8 with inputSize=3`: the main option, then the others its size comes from. */
+function optionPhrase(options: string[]): string {
+  return options.length > 1 ? `${options[0]} with ${options.slice(1).join(', ')}` : options[0];
+}
+
+/**
+ * Throws a RangeError, naming the options, when `count` parameter tensors (the product of
+ * `factors`) are more than a module may have. Checked before the shapes are even listed.
+ */
+export function checkParameterCount(owner: string, factors: number[], options: string[]): void {
+  const count = factors.reduce((a, b) => a * b, 1);
+  if (count <= MAX_PARAMETER_TENSORS) return;
+  throw new RangeError(
+    `${owner}: ${optionPhrase(options)} needs ${factors.join(' * ')} = ${count} parameter tensors, more than ` +
+      `the ${MAX_PARAMETER_TENSORS} one module may have (each takes about 1 KB of JavaScript heap, and a full ` +
+      'heap ends the process instead of throwing)',
+  );
+}
+
+/**
+ * Throws a RangeError, naming the options and the memory needed, when one planned parameter is
+ * more than a tensor can hold or all of them (float32) more than a module may hold.
+ * `allOptions` are every size option, as `name=value`.
+ */
+export function checkParameterSizes(owner: string, plan: readonly PlannedParameter[], allOptions: string[]): void {
+  let total = 0;
+  for (const p of plan) {
+    const elements = p.factors.reduce((a, b) => a * b, 1);
+    if (elements > MAX_PARAMETER_ELEMENTS) {
+      throw new RangeError(
+        `${owner}: ${optionPhrase(p.options)} needs ${p.factors.join(' * ')} = ${elements} elements in ${p.name} ` +
+          `(${formatBytes(4 * elements)} of float32), more than a tensor can hold (at most ${MAX_PARAMETER_ELEMENTS} elements)`,
+      );
+    }
+    total += elements;
+  }
+  if (total > MAX_PARAMETER_TOTAL) {
+    throw new RangeError(
+      `${owner}: ${allOptions.join(', ')} need ${total} parameter elements in all (${formatBytes(4 * total)} of ` +
+        `float32), more than the ${MAX_PARAMETER_TOTAL} (${formatBytes(4 * MAX_PARAMETER_TOTAL)}) one module may ` +
+        "hold, the whole memory of tfjs' wasm backend",
+    );
+  }
+}
+
+/**
+ * The error to throw when making a parameter failed after the checks (out of memory): the
+ * original message, prefixed with the parameter, its size and the options.
+ */
+export function allocationError(
+  owner: string,
+  p: { name: string; shape: number[] },
+  options: string[],
+  cause: unknown,
+): Error {
+  const bytes = formatBytes(4 * p.shape.reduce((a, b) => a * b, 1));
+  const message =
+    `${owner}: could not allocate ${p.name} ${shapeStr(p.shape)} (${bytes} of float32) for ${options.join(', ')}: ` +
+    (cause instanceof Error ? cause.message : String(cause));
+  const error = cause instanceof RangeError ? new RangeError(message) : new Error(message);
+  return Object.assign(error, { cause });
+}
+
 export function checkGradientMode(owner: string, value: unknown): GradientMode {
   if (value !== 'manual' && value !== 'autodiff') {
     throw new TypeError(`${owner}: gradient should be 'manual' or 'autodiff', got ${describe(value)}`);

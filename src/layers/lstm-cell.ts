@@ -11,6 +11,7 @@ import {
   checkOptionNames,
   checkStatePair,
 } from './checks';
+import { cellArchitecture, planParameters, sizeOptions } from './lstm-config';
 import { Module } from './module';
 
 /** Options of `LSTMCell`, PyTorch's `nn.LSTMCell(input_size, hidden_size, bias)` in camelCase. */
@@ -50,14 +51,10 @@ export class LSTMCell extends Module {
     this.bias = checkBoolean('LSTMCell', 'bias', options.bias ?? true);
     this.gradient = checkGradientMode('LSTMCell', options.gradient ?? 'manual');
 
-    const h = this.hiddenSize;
-    const bound = 1 / Math.sqrt(h);
-    this.addUniformParameter('weight_ih', [4 * h, this.inputSize], bound);
-    this.addUniformParameter('weight_hh', [4 * h, h], bound);
-    if (this.bias) {
-      this.addUniformParameter('bias_ih', [4 * h], bound);
-      this.addUniformParameter('bias_hh', [4 * h], bound);
-    }
+    // Every option is checked and every size known to fit before the first parameter is made.
+    const arch = cellArchitecture(this.inputSize, this.hiddenSize, this.bias);
+    const plan = planParameters('LSTMCell', arch, { cell: true });
+    this.addUniformParameters(plan, 1 / Math.sqrt(this.hiddenSize), sizeOptions(arch, 'cell'));
   }
 
   /** The parameters as the ops take them. */

@@ -18,7 +18,8 @@ import {
   LSTMArchitecture,
   numDirections,
   outputSize,
-  parameterShapes,
+  planParameters,
+  sizeOptions,
 } from './lstm-config';
 import { Module } from './module';
 
@@ -103,9 +104,10 @@ export class LSTM extends Module {
     this.bidirectional = arch.bidirectional;
     this.projSize = arch.projSize;
     this.gradient = checkGradientMode('LSTM', options.gradient ?? 'manual');
+    // Every option is checked and every size known to fit before the first parameter is made.
+    const plan = planParameters('LSTM', arch);
     // PyTorch's initialisation of every parameter: U(-1/sqrt(hiddenSize), 1/sqrt(hiddenSize)).
-    const bound = 1 / Math.sqrt(this.hiddenSize);
-    for (const [name, shape] of parameterShapes(arch)) this.addUniformParameter(name, shape, bound);
+    this.addUniformParameters(plan, 1 / Math.sqrt(this.hiddenSize), sizeOptions(arch));
   }
 
   /** 2 when bidirectional, else 1. */

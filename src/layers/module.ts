@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { loadParameters, LoadResult, StateDict } from '../io/state-dict';
 import { SeedSequence } from '../util/random';
-import { checkSeed } from './checks';
+import { allocationError, checkSeed } from './checks';
 
 /**
  * The part of PyTorch's `nn.Module` these layers need: named parameters held as `tf.Variable`s in
@@ -25,11 +25,27 @@ export abstract class Module {
     if (seed !== undefined) this.seeds = new SeedSequence(checkSeed(moduleName, seed));
   }
 
-  /** Adds a parameter drawn from U(-bound, bound), PyTorch's default for recurrent layers. */
-  protected addUniformParameter(name: string, shape: number[], bound: number): void {
-    const init = tf.randomUniform(shape, -bound, bound, 'float32', this.seeds?.next());
-    this.params.set(name, tf.variable(init, true));
-    init.dispose();
+  /**
+   * Adds the parameters, each drawn from U(-bound, bound), PyTorch's default for recurrent layers;
+   * all or none: when one cannot be made (out of memory), those made are disposed and the error
+   * names the parameter and `options` (the module's size options, as `name=value`).
+   */
+  protected addUniformParameters(
+    plan: readonly { name: string; shape: number[] }[],
+    bound: number,
+    options: string[],
+  ): void {
+    for (const p of plan) {
+      try {
+        // tidy frees the initial values, also when making the variable fails.
+        const v = tf.tidy(() => tf.variable(tf.randomUniform(p.shape, -bound, bound, 'float32', this.seeds?.next())));
+        this.params.set(p.name, v);
+      } catch (err) {
+        for (const v of this.params.values()) v.dispose();
+        this.params.clear();
+        throw allocationError(this.moduleName, p, options, err);
+      }
+    }
   }
 
   /** The parameter named `name`. */

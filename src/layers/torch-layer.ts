@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { LoadResult, loadParameters, ParameterSlot, StateDict } from '../io/state-dict';
 import { SeedSequence } from '../util/random';
-import { checkSeed } from './checks';
+import { allocationError, checkSeed } from './checks';
 import { LayerArgs } from './keras';
 
 /**
@@ -25,10 +25,37 @@ export abstract class TorchLayer extends tf.layers.Layer {
     }
   }
 
-  /** Adds a weight named as PyTorch names it, drawn from U(-bound, bound) as PyTorch draws it. */
-  protected addParameter(name: string, shape: number[], bound: number): void {
-    const init = tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: this.seeds?.next() });
-    this.params.set(name, this.addWeight(name, shape, 'float32', init));
+  /**
+   * Adds weights named as PyTorch names them, drawn from U(-bound, bound) as PyTorch draws them;
+   * all or none: when one cannot be made (out of memory), those made are disposed and forgotten,
+   * so that the layer can be built again, and the error names the weight and `options` (the size
+   * options, as `name=value`).
+   */
+  protected addParameters(plan: readonly { name: string; shape: number[] }[], bound: number, options: string[]): void {
+    for (const p of plan) {
+      try {
+        const init = tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: this.seeds?.next() });
+        // tidy frees the initial value, which addWeight leaves behind when making the variable fails.
+        tf.tidy(() => void this.params.set(p.name, this.addWeight(p.name, p.shape, 'float32', init)));
+      } catch (err) {
+        this.forgetParameters(plan.map(({ name }) => name));
+        throw allocationError(this.owner, p, options, err);
+      }
+    }
+  }
+
+  /** Undoes `addParameters`: disposes the weights made and removes every trace of `names`. */
+  private forgetParameters(names: string[]): void {
+    const made = new Set(this.params.values());
+    for (const v of made) v.dispose();
+    this.params.clear();
+    this._trainableWeights = this._trainableWeights.filter((w) => !made.has(w));
+    // tf.layers.Layer keeps the names it has given out, privately, and refuses them again.
+    const given = (this as unknown as { _addedWeightNames?: unknown })._addedWeightNames;
+    if (Array.isArray(given)) {
+      const kept = given.filter((name) => !names.includes(name as string));
+      given.splice(0, given.length, ...kept);
+    }
   }
 
   /** The variable behind a parameter: what the ops (and customGrad) must see to give gradients. */

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { GradientMode, lstmLayer } from '../ops/lstm-layer';
 import { LSTMWeights } from '../ops/weights';
 import { firstShape, KERAS_LAYER_ARGS, LayerArgs, Shape } from './keras';
+import { cellArchitecture, planParameters, sizeOptions } from './lstm-config';
 import { TorchLayer } from './torch-layer';
 import {
   checkBoolean,
@@ -58,6 +59,9 @@ export class TorchLSTMCell extends TorchLayer {
     this.bias = checkBoolean('TorchLSTMCell', 'bias', args.bias ?? true);
     this.gradient = checkGradientMode('TorchLSTMCell', args.gradient ?? 'manual');
     this.stateSize = [this.hiddenSize, this.hiddenSize];
+    // Sizes too big fail now, with a stand-in inputSize of 1 (the smallest) until it is known.
+    const arch = cellArchitecture(this.inputSize ?? 1, this.hiddenSize, this.bias);
+    planParameters('TorchLSTMCell', arch, { cell: true, inputSizeKnown: this.inputSize !== undefined });
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -70,15 +74,10 @@ export class TorchLSTMCell extends TorchLayer {
         `TorchLSTMCell: input has inconsistent input_size: got ${features}, expected ${this.inputSize}`,
       );
     }
+    const arch = cellArchitecture(features, this.hiddenSize, this.bias);
+    const plan = planParameters('TorchLSTMCell', arch, { cell: true });
+    this.addParameters(plan, 1 / Math.sqrt(this.hiddenSize), sizeOptions(arch, 'cell'));
     this.inputSize = features;
-    const h = this.hiddenSize;
-    const bound = 1 / Math.sqrt(h);
-    const shapes: [string, number[]][] = [
-      ['weight_ih', [4 * h, features]],
-      ['weight_hh', [4 * h, h]],
-    ];
-    if (this.bias) shapes.push(['bias_ih', [4 * h]], ['bias_hh', [4 * h]]);
-    for (const [name, shape] of shapes) this.addParameter(name, shape, bound);
     this.built = true;
   }
 

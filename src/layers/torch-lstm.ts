@@ -11,7 +11,8 @@ import {
   LSTMArchitecture,
   numDirections,
   outputSize,
-  parameterShapes,
+  planParameters,
+  sizeOptions,
 } from './lstm-config';
 
 /** Arguments of `torchLSTM`: PyTorch's `nn.LSTM` options plus Keras' output options. */
@@ -97,6 +98,8 @@ export class TorchLSTM extends TorchLayer {
     this.returnState = checkBoolean('TorchLSTM', 'returnState', args.returnState ?? false);
     this.gradient = checkGradientMode('TorchLSTM', args.gradient ?? 'manual');
     this.supportsMasking = true;
+    // Sizes too big fail now, with the stand-in inputSize (1, the smallest) until it is known.
+    planParameters('TorchLSTM', arch, { inputSizeKnown: args.inputSize !== undefined });
   }
 
   private get numDirections(): number {
@@ -121,10 +124,11 @@ export class TorchLSTM extends TorchLayer {
         `TorchLSTM: input.size(-1) must be equal to input_size. Expected ${this.inputSize}, got ${features}`,
       );
     }
+    const arch = { ...this.arch, inputSize: features };
+    const plan = planParameters('TorchLSTM', arch);
+    this.addParameters(plan, 1 / Math.sqrt(this.hiddenSize), sizeOptions(arch));
     this.inputSize = features;
-    this.arch = { ...this.arch, inputSize: features };
-    const bound = 1 / Math.sqrt(this.hiddenSize);
-    for (const [name, shape] of parameterShapes(this.arch)) this.addParameter(name, shape, bound);
+    this.arch = arch;
     this.built = true;
   }
 
