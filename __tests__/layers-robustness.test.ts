@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 
 import { LSTM, LSTMCell, torchLSTM, torchLSTMCell } from '../src';
 
-// Issue 18, item 6: a configuration too big to allocate fails at once with the options named, and
-// a failed allocation leaves nothing behind. Every failed call changes nothing and leaks nothing.
+// Issue 18, items 6 and 7: a configuration too big to allocate fails at once with the options
+// named, a failed allocation leaves nothing behind, and misspelled or wrong-typed options of a call
+// are rejected as the constructors reject them. Every failed call changes nothing and leaks nothing.
 
 const memory = () => [tf.memory().numTensors, tf.memory().numBytes];
 
@@ -133,5 +134,87 @@ describe('an allocation that fails partway leaves nothing behind', () => {
     // Layer.dispose refuses a layer never applied; its weights are disposed one by one.
     layer.weights.forEach((w) => w.dispose());
     expect(memory()).toEqual(before);
+  });
+});
+
+describe('call options are checked as constructor options are', () => {
+  const rnn = () => new LSTM({ inputSize: 3, hiddenSize: 4, seed: 1 });
+  const x = () => tf.zeros([4, 2, 3]);
+  const cases: [string, (m: LSTM) => unknown, RegExp][] = [
+    [
+      'a misspelled forward option',
+      (m) => m.forward(x(), null, { length: [4, 1] } as never),
+      /^LSTM\.forward: unknown option length \(did you mean lengths\?\); known options: lengths$/,
+    ],
+    [
+      'forward options not an object',
+      (m) => m.forward(x(), null, 'lengths' as never),
+      /^LSTM\.forward: expected an options object, got "lengths"$/,
+    ],
+    [
+      'forward options an array',
+      (m) => m.forward(x(), null, [4, 1] as never),
+      /^LSTM\.forward: expected an options object, got array of length 2$/,
+    ],
+    [
+      'forward options a tensor (a state passed flat)',
+      (m) => m.forward(x(), null, tf.zeros([1, 2, 4]) as never),
+      /^LSTM\.forward: expected an options object, got a tf\.Tensor$/,
+    ],
+    [
+      'forward options null',
+      (m) => m.forward(x(), null, null as never),
+      /^LSTM\.forward: expected an options object, got null$/,
+    ],
+    [
+      'a misspelled loadStateDict option',
+      (m) => m.loadStateDict(m.stateDict(), { strct: false } as never),
+      /^LSTM\.loadStateDict: unknown option strct \(did you mean strict\?\); known options: strict$/,
+    ],
+    [
+      'loadStateDict strict not a boolean',
+      (m) => m.loadStateDict(m.stateDict(), { strict: 'no' } as never),
+      /^LSTM\.loadStateDict: strict should be a boolean, got "no"$/,
+    ],
+  ];
+  test.each(cases)('%s', (_name, call, message) => {
+    const m = rnn();
+    const weights = m.parameters().map((p) => Array.from(p.dataSync()));
+    // The arguments are made inside the call, so count them in with tidy.
+    expectCleanThrow(() => tf.tidy(() => void call(m)), message);
+    expect(m.parameters().map((p) => Array.from(p.dataSync()))).toEqual(weights);
+    m.dispose();
+  });
+
+  test('the tfjs layers check loadStateDict options too', () => {
+    const layer = torchLSTM({ hiddenSize: 4, inputSize: 3 });
+    layer.build([null, null, 3]);
+    expectCleanThrow(
+      () => tf.tidy(() => void layer.loadStateDict(layer.stateDict(), { strickt: true } as never)),
+      /^TorchLSTM\.loadStateDict: unknown option strickt \(did you mean strict\?\)/,
+    );
+    layer.weights.forEach((w) => w.dispose());
+  });
+
+  test.each([
+    ['a string', 'no', /^LSTM\.train: training mode is expected to be boolean, got "no"$/],
+    ['a number', 0, /^LSTM\.train: training mode is expected to be boolean, got 0$/],
+    ['null', null, /^LSTM\.train: training mode is expected to be boolean, got null$/],
+  ])('train(%s): a TypeError, and the mode is unchanged', (_name, mode, message) => {
+    const m = rnn();
+    for (const training of [true, false]) {
+      m.train(training);
+      expect(() => m.train(mode as never)).toThrow(message);
+      expect(() => m.train(mode as never)).toThrow(TypeError);
+      expect(m.training).toBe(training);
+    }
+    m.dispose();
+  });
+
+  test('train() and eval() still switch the mode', () => {
+    const m = rnn();
+    expect(m.eval().training).toBe(false);
+    expect(m.train().training).toBe(true);
+    m.dispose();
   });
 });

@@ -8,17 +8,53 @@ import type { GradientMode } from '../ops/lstm-layer';
  * layers. The messages follow PyTorch's where PyTorch has one, with this package's argument names.
  */
 
-/** Rejects option names the module does not know, with a hint for PyTorch's snake_case names. */
-export function checkOptionNames(owner: string, options: object, known: readonly string[]): void {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`${owner}: expected an options object, got ${describe(options)}`);
+/**
+ * Rejects an options argument that is not a plain object, and option names the module does not
+ * know, with a hint for PyTorch's snake_case names and for near misses (`length` for `lengths`).
+ */
+export function checkOptionNames(owner: string, options: unknown, known: readonly string[]): void {
+  const proto: unknown = options !== null && typeof options === 'object' ? Object.getPrototypeOf(options) : undefined;
+  if (proto !== Object.prototype && proto !== null) {
+    // A tensor here is usually a state or an argument passed one place too far.
+    const got = options instanceof tf.Tensor ? 'a tf.Tensor' : describe(options);
+    throw new TypeError(`${owner}: expected an options object, got ${got}`);
   }
-  for (const key of Object.keys(options)) {
+  for (const key of Object.keys(options as object)) {
     if (known.includes(key)) continue;
-    const camel = key.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
-    const hint = known.includes(camel) ? ` (did you mean ${camel}?)` : '';
-    throw new TypeError(`${owner}: unknown option ${key}${hint}; known options: ${known.join(', ')}`);
+    const hint = closeName(key, known);
+    throw new TypeError(
+      `${owner}: unknown option ${key}${hint ? ` (did you mean ${hint}?)` : ''}; known options: ${known.join(', ')}`,
+    );
   }
+}
+
+/** The known name `key` most likely misspells: its camelCase, another case, or one a few edits away. */
+function closeName(key: string, known: readonly string[]): string | undefined {
+  const camel = key.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
+  const exact = known.find((name) => name === camel || name.toLowerCase() === camel.toLowerCase());
+  if (exact) return exact;
+  // Allow one edit per four letters, so that short names are not matched to anything.
+  const allowed = Math.max(1, Math.floor(key.length / 4));
+  let best: string | undefined;
+  let bestDistance = allowed + 1;
+  for (const name of known) {
+    const d = editDistance(key.toLowerCase(), name.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [name, d];
+  }
+  return best;
+}
+
+/** Levenshtein distance: the fewest insertions, deletions and substitutions from a to b. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = row;
+  }
+  return previous[b.length];
 }
 
 /**

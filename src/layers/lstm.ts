@@ -55,6 +55,8 @@ export interface LSTMForwardOptions {
   lengths?: ArrayLike<number> | tf.Tensor;
 }
 
+const FORWARD_OPTIONS = ['lengths'] as const;
+
 const LSTM_OPTIONS = [
   'inputSize',
   'hiddenSize',
@@ -138,6 +140,8 @@ export class LSTM extends Module {
    * ```ts
    * const [output, [hN, cN]] = rnn.forward(input, [h0, c0], {lengths: [5, 3, 2]});
    * ```
+   *
+   * `options` other than `lengths` throw, so that a misspelled one is not silently ignored.
    */
   forward(
     input: tf.Tensor,
@@ -145,6 +149,7 @@ export class LSTM extends Module {
     options: LSTMForwardOptions = {},
   ): [tf.Tensor, [tf.Tensor, tf.Tensor]] {
     this.checkNotDisposed();
+    checkOptionNames('LSTM.forward', options, FORWARD_OPTIONS);
     const x = checkFloatTensor('LSTM', 'input', input, [2, 3]);
     if (x.shape[x.rank - 1] !== this.inputSize) {
       throw new RangeError(

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 
 import { loadParameters, LoadResult, StateDict } from '../io/state-dict';
 import { SeedSequence } from '../util/random';
-import { allocationError, checkSeed } from './checks';
+import { describe } from '../util/validate';
+import { allocationError, checkBoolean, checkOptionNames, checkSeed } from './checks';
 
 /**
  * The part of PyTorch's `nn.Module` these layers need: named parameters held as `tf.Variable`s in
@@ -108,14 +109,23 @@ export abstract class Module {
    */
   loadStateDict(dict: StateDict, options: { strict?: boolean } = {}): LoadResult {
     this.checkNotDisposed();
+    checkOptionNames(`${this.moduleName}.loadStateDict`, options, ['strict']);
+    const strict = checkBoolean(`${this.moduleName}.loadStateDict`, 'strict', options.strict ?? true);
     const slots = new Map(
       [...this.params].map(([name, v]) => [name, { shape: v.shape, assign: (t: tf.Tensor) => v.assign(t) }]),
     );
-    return loadParameters(this.moduleName, slots, dict, options.strict ?? true);
+    return loadParameters(this.moduleName, slots, dict, strict);
   }
 
-  /** Training mode: dropout is active. Returns the module, as PyTorch does. */
+  /**
+   * Training mode (`mode` true, the default) or evaluation mode: dropout is active only in
+   * training. Returns the module, as PyTorch does; a `mode` that is not a boolean throws, as in
+   * PyTorch, and changes nothing.
+   */
   train(mode = true): this {
+    if (typeof mode !== 'boolean') {
+      throw new TypeError(`${this.moduleName}.train: training mode is expected to be boolean, got ${describe(mode)}`);
+    }
     this.training = mode;
     return this;
   }

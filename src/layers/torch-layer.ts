@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { LoadResult, loadParameters, ParameterSlot, StateDict } from '../io/state-dict';
 import { SeedSequence } from '../util/random';
-import { allocationError, checkSeed } from './checks';
+import { allocationError, checkBoolean, checkOptionNames, checkSeed } from './checks';
 import { LayerArgs } from './keras';
 
 /**
@@ -88,10 +88,12 @@ export abstract class TorchLayer extends tf.layers.Layer {
    * ```
    */
   loadStateDict(dict: StateDict, options: { strict?: boolean } = {}): LoadResult {
+    checkOptionNames(`${this.owner}.loadStateDict`, options, ['strict']);
+    const strict = checkBoolean(`${this.owner}.loadStateDict`, 'strict', options.strict ?? true);
     this.ensureBuilt();
     const slots = new Map<string, ParameterSlot>(
       [...this.params].map(([name, v]) => [name, { shape: v.shape as number[], assign: (t) => void v.write(t) }]),
     );
-    return loadParameters(this.owner, slots, dict, options.strict ?? true);
+    return loadParameters(this.owner, slots, dict, strict);
   }
 }
