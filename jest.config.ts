@@ -15,11 +15,37 @@ const project = (backend: string, wasmThreads = 0) => ({
   globals: { __TFJS_BACKEND__: backend, __WASM_THREADS__: wasmThreads },
 });
 
-// The wasm backend also runs multi-threaded (useThreadedWasm, tfjs-lstm/node), in shared memory,
-// where the kernels take another build of their SIMD loops: the kernel tests, the leak tests and
-// that helper's own run there too.
+// tfjs' CPU backend under another name with only its stock kernels (helpers/stock-backend.ts):
+// the composed path that tensorflow, webgl and webgpu take, tested on every machine. The files
+// that exercise gradients and training run there.
+const STOCK_FILES = [
+  'gradients',
+  'train',
+  'empty-batch',
+  'lstm.fixtures',
+  'lstm-cell.fixtures',
+  'seed-exercise',
+  'torch-lstm.layer',
+];
+
+// Files that use no tfjs backend (the float64 reference, the safetensors codec, the SIMD loops
+// on their own memory) or test the built package from outside run once, in the cpu project.
+const BACKEND_FREE = ['reference', 'safetensors', 'simd', 'package'];
+
 const projects: Config['projects'] = [
-  ...presentBackends().map((backend) => project(backend)),
+  ...presentBackends().map((backend) => ({
+    ...project(backend),
+    testPathIgnorePatterns:
+      backend === 'cpu' ? [] : BACKEND_FREE.map((name) => `<rootDir>/__tests__/${name}\\.test\\.ts$`),
+  })),
+  {
+    ...project('cpu-stock'),
+    displayName: 'cpu-stock (stock kernels only)',
+    testMatch: STOCK_FILES.map((name) => `<rootDir>/__tests__/${name}.test.ts`),
+  },
+  // The wasm backend also runs multi-threaded (useThreadedWasm, tfjs-lstm/node), in shared memory,
+  // where the kernels take another build of their SIMD loops: the kernel tests, the leak tests and
+  // that helper's own run there too.
   {
     ...project('wasm', 2),
     testMatch: ['kernels', 'robustness', 'wasm-threads'].map((name) => `<rootDir>/__tests__/${name}.test.ts`),

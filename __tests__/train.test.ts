@@ -61,6 +61,33 @@ describe('clipGradNorm and clipGradValue match PyTorch', () => {
   });
 });
 
+describe('gradients as a training loop holds them', () => {
+  test.each(['manual', 'autodiff'] as const)(
+    'every parameter has its own gradient tensor, which clipping and disposal free once (%s)',
+    (gradient) => {
+      const rnn = new LSTM({ inputSize: 2, hiddenSize: 3, numLayers: 2, bidirectional: true, gradient, seed: 8 });
+      const x = tf.randomNormal([4, 2, 2], 0, 1, 'float32', 9);
+      const before = tf.memory().numTensors;
+      const { value, grads } = tf.variableGrads(() => tf.sum(rnn.forward(x)[0]) as tf.Scalar);
+      value.dispose();
+      const list = Object.values(grads);
+      expect(list).toHaveLength(rnn.parameters().length);
+      expect(new Set(list).size).toBe(list.length);
+      // bias_ih_l0 and bias_hh_l0 get the same values, in two tensors.
+      const [, , biasIh, biasHh] = rnn.namedParameters().map(([, v]) => grads[v.name]);
+      expect(Array.from(biasHh.dataSync())).toEqual(Array.from(biasIh.dataSync()));
+      clipGradNorm(grads, 0.5);
+      clipGradValue(grads, 0.01);
+      for (const g of Object.values(grads))
+        expect(Math.max(...Array.from(g.dataSync(), Math.abs))).toBeLessThanOrEqual(0.01);
+      tf.dispose(Object.values(grads));
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose(x);
+      rnn.dispose();
+    },
+  );
+});
+
 describe('truncated BPTT', () => {
   test('detach passes values and stops gradients', () => {
     const x = tf.variable(tf.tensor1d([1, 2, 3]));

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 
 import { useThreadedWasm } from '../../src/node';
+import { registerStockBackends } from '../helpers/stock-backend';
 import { terminateWasmThreads } from '../helpers/wasm-threads';
 
 declare const __TFJS_BACKEND__: string;
@@ -14,6 +15,7 @@ tf.env().set('PROD', true);
 
 beforeAll(async () => {
   if (__TFJS_BACKEND__ === 'tensorflow') require('@tensorflow/tfjs-node');
+  registerStockBackends();
   if (__WASM_THREADS__) await useThreadedWasm(__WASM_THREADS__);
   const ok = await tf.setBackend(__TFJS_BACKEND__);
   if (!ok) throw new Error(`could not initialise the tfjs backend '${__TFJS_BACKEND__}'`);

@@ -189,12 +189,14 @@ function composedManual(
           saved[0],
           weightsFromList(saved.slice(1, 1 + numWeights), hasBias, hasProj),
           cache,
-          options,
+          options.validSteps ? { ...options, validSteps: saved[saved.length - 1] } : options,
           flowSlot < 0 ? undefined : (t, dhNew, dcNew) => (norms[t] = tf.stack([tf.norm(dhNew), tf.norm(dcNew)])),
         );
         if (flowSlot >= 0) recordInSlot(flowSlot, 'norms', tf.stack(norms));
         const grads: tf.Tensor[] = [g.dx, g.dh0, g.dc0, g.dWeightIh, g.dWeightHh];
-        if (hasBias) grads.push(g.dBias as tf.Tensor, g.dBias as tf.Tensor);
+        // bias_ih and bias_hh have the same gradient, but each gets its own tensor: a caller that
+        // replaces or disposes gradients one by one (clipGradNorm, dispose) would free it twice.
+        if (hasBias) grads.push(g.dBias as tf.Tensor, tf.clone(g.dBias as tf.Tensor));
         if (hasProj) grads.push(g.dWeightHr as tf.Tensor);
         return grads;
       });
