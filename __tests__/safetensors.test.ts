@@ -2,7 +2,13 @@ import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { readSafetensors, SafetensorsError, SafetensorsInput, writeSafetensors } from '../src/io/safetensors';
+import {
+  readSafetensors,
+  SafetensorsEntry,
+  SafetensorsError,
+  SafetensorsInput,
+  writeSafetensors,
+} from '../src/io/safetensors';
 
 // The reader and writer of src/io/safetensors.ts against: files written by an independent Python
 // implementation (scripts/make-safetensors-fixtures.py, expected values from numpy's and torch's
@@ -23,16 +29,20 @@ const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected.json')
 
 const fixture = (name: string): Uint8Array => new Uint8Array(fs.readFileSync(path.join(FIXTURES, name)));
 
-/** The bit patterns of float32 values. */
-const bitsOf = (f: Float32Array): number[] => Array.from(new Uint32Array(f.buffer, f.byteOffset, f.length));
+/** The bit patterns of float32 values; fails the test for an entry's Int32Array or Uint8Array. */
+function bitsOf(f: SafetensorsEntry['data']): number[] {
+  expect(f).toBeInstanceOf(Float32Array);
+  return Array.from(new Uint32Array(f.buffer, f.byteOffset, f.length));
+}
 /** float32 values from bit patterns (numbers or hex strings). */
 const fromBits = (bits: ReadonlyArray<number | string>): Float32Array =>
   new Float32Array(Uint32Array.from(bits, (b) => Number(b)).buffer);
 
 /** float32 bit patterns equal, any NaN matching any NaN (payloads are not specified). */
-function expectSameFloats(actual: Float32Array, expectedBits: ReadonlyArray<number | string>): void {
+function expectSameFloats(actual: SafetensorsEntry['data'], expectedBits: ReadonlyArray<number | string>): void {
   const want = fromBits(expectedBits);
-  const show = (f: Float32Array): string[] =>
+  expect(actual).toBeInstanceOf(Float32Array);
+  const show = (f: SafetensorsEntry['data']): string[] =>
     Array.from(f, (v, i) => (Number.isNaN(v) ? 'NaN' : `0x${bitsOf(f)[i].toString(16).padStart(8, '0')}`));
   expect(show(actual)).toEqual(show(want));
 }
@@ -53,7 +63,7 @@ const u16le = (values: number[]): number[] => values.flatMap((v) => [v & 0xff, v
 const f64le = (values: number[]): number[] => Array.from(new Uint8Array(new Float64Array(values).buffer));
 
 /** One tensor `t` of the given dtype, shape and bytes, read back. */
-function readOne(dtype: string, shape: number[], bytes: number[]): Float32Array {
+function readOne(dtype: string, shape: number[], bytes: number[]): SafetensorsEntry['data'] {
   const file = buildFile({ t: { dtype, shape, data_offsets: [0, bytes.length] } }, bytes);
   const { tensors } = readSafetensors(file);
   expect(tensors.t.dtype).toBe(dtype);
@@ -62,7 +72,8 @@ function readOne(dtype: string, shape: number[], bytes: number[]): Float32Array 
 }
 
 /** Element-wise Object.is: tells -0 from 0 and matches NaN with NaN. */
-function expectSameValues(actual: Float32Array, want: number[]): void {
+function expectSameValues(actual: SafetensorsEntry['data'], want: number[]): void {
+  expect(actual).toBeInstanceOf(Float32Array);
   expect(actual).toHaveLength(want.length);
   const mismatches = want.flatMap((w, i) => (Object.is(actual[i], w) ? [] : [`[${i}] ${actual[i]} != ${w}`]));
   expect(mismatches).toEqual([]);
@@ -433,27 +444,216 @@ describe('reading files written independently', () => {
     expect(tensors.e2.data).toHaveLength(0);
     expect(readSafetensors(buildFile('{}')).tensors).toEqual({});
   });
+});
 
-  it.each([
-    ['I64', 8],
-    ['I32', 4],
-    ['I16', 2],
-    ['I8', 1],
-    ['U8', 1],
-    ['U16', 2],
-    ['U32', 4],
-    ['U64', 8],
-    ['BOOL', 1],
-  ])('rejects %s tensors, naming the tensor and the dtype', (dtype, size) => {
+/** Little-endian bytes of values stored with a DataView setter: the encoding, written out independently. */
+function encode(dtype: string, values: (number | bigint)[]): number[] {
+  const sizes: Record<string, number> = { I8: 1, U8: 1, BOOL: 1, I16: 2, U16: 2, I32: 4, U32: 4, I64: 8, U64: 8 };
+  const view = new DataView(new ArrayBuffer(sizes[dtype] * values.length));
+  values.forEach((v, i) => {
+    const at = sizes[dtype] * i;
+    if (dtype === 'I8') view.setInt8(at, Number(v));
+    if (dtype === 'U8' || dtype === 'BOOL') view.setUint8(at, Number(v));
+    if (dtype === 'I16') view.setInt16(at, Number(v), true);
+    if (dtype === 'U16') view.setUint16(at, Number(v), true);
+    if (dtype === 'I32') view.setInt32(at, Number(v), true);
+    if (dtype === 'U32') view.setUint32(at, Number(v), true);
+    if (dtype === 'I64') view.setBigInt64(at, BigInt(v), true);
+    if (dtype === 'U64') view.setBigUint64(at, BigInt(v), true);
+  });
+  return Array.from(new Uint8Array(view.buffer));
+}
+
+/** The error readSafetensors throws for `bytes`, which must be a SafetensorsError. */
+function readError(bytes: Uint8Array | ArrayBuffer): Error {
+  let error: unknown;
+  try {
+    readSafetensors(bytes);
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(SafetensorsError);
+  expect((error as Error).message).toMatch(/^safetensors: /);
+  return error as Error;
+}
+
+describe('integer and BOOL tensors (whole PyTorch checkpoints)', () => {
+  const MIN = -(2 ** 31);
+  const MAX = 2 ** 31 - 1;
+  // Each dtype's extremes where int32 holds them, and values whose bytes differ in every position.
+  const fitting: [string, number[]][] = [
+    ['I8', [-128, -1, 0, 1, 127]],
+    ['U8', [0, 1, 128, 255]],
+    ['I16', [-32768, -1, 0, 0x1234, 32767]],
+    ['U16', [0, 0x8001, 65535]],
+    ['I32', [MIN, -1, 0, 0x12345678, MAX]],
+    ['U32', [0, 1, 0x12345678, MAX]],
+    ['I64', [MIN, -1, 0, 1200, MAX]],
+    ['U64', [0, 1200, MAX]],
+  ];
+
+  it.each(fitting)('reads %s tensors as exact int32 values', (dtype, values) => {
+    const shape = [values.length];
+    const data = readOne(dtype, shape, encode(dtype, values));
+    expect(data).toBeInstanceOf(Int32Array);
+    expect(Array.from(data)).toEqual(values);
+  });
+
+  it('reads BOOL tensors as 0 and 1 bytes, at any offset and shape', () => {
     const header = {
-      weight: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
-      num_batches_tracked: { dtype, shape: [], data_offsets: [4, 4 + size] },
+      w: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
+      mask: { dtype: 'BOOL', shape: [2, 3], data_offsets: [4, 10] },
     };
-    expect(() => readSafetensors(buildFile(header, new Uint8Array(4 + size)))).toThrow(
-      new RegExp(
-        `^safetensors: tensor "num_batches_tracked" has dtype ${dtype}: only floating-point tensors .* are supported$`,
-      ),
+    const { tensors } = readSafetensors(buildFile(header, [0, 0, 0x80, 0x3f, 1, 0, 0, 1, 1, 0]));
+    expect(tensors.mask.dtype).toBe('BOOL');
+    expect(tensors.mask.shape).toEqual([2, 3]);
+    expect(tensors.mask.data).toBeInstanceOf(Uint8Array);
+    expect(Array.from(tensors.mask.data)).toEqual([1, 0, 0, 1, 1, 0]);
+    expectSameValues(tensors.w.data, [1]);
+  });
+
+  it('reads a BatchNorm checkpoint: I64 num_batches_tracked beside F32 weights, unaligned too', () => {
+    // The reference writer puts I64 first (largest alignment); this file puts it last, at offset 4.
+    const header = {
+      'bn.weight': { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
+      'bn.num_batches_tracked': { dtype: 'I64', shape: [], data_offsets: [4, 12] },
+    };
+    const { tensors } = readSafetensors(buildFile(header, [0, 0, 0x80, 0x3f, ...encode('I64', [1200])]));
+    expect(tensors['bn.num_batches_tracked']).toEqual({ dtype: 'I64', shape: [], data: Int32Array.of(1200) });
+    expectSameValues(tensors['bn.weight'].data, [1]);
+  });
+
+  it.each<[string, (number | bigint)[], string]>([
+    ['I64', [0, 2 ** 31], '2147483648 at flat index 1'],
+    ['I64', [-(2 ** 31) - 1], '-2147483649 at flat index 0'],
+    ['I64', [1, 2, -(BigInt(2) ** BigInt(63))], '-9223372036854775808 at flat index 2'],
+    ['U64', [BigInt(2) ** BigInt(64) - BigInt(1)], '18446744073709551615 at flat index 0'],
+    ['U64', [2 ** 32], '4294967296 at flat index 0'],
+    ['U32', [5, 2 ** 31], '2147483648 at flat index 1'],
+  ])('rejects an %s value int32 cannot hold, naming the tensor and the value (%s)', (dtype, values, where) => {
+    const header = { 'bn.num_batches_tracked': { dtype, shape: [values.length], data_offsets: [0, 0] } };
+    const bytes = encode(dtype, values);
+    header['bn.num_batches_tracked'].data_offsets[1] = bytes.length;
+    const error = readError(buildFile(header, bytes));
+    expect(error.message).toBe(
+      `safetensors: tensor "bn.num_batches_tracked" (${dtype}, shape [${values.length}]) holds ${where}, ` +
+        `which int32, tfjs' only integer type, cannot hold (it holds -2147483648 to 2147483647)`,
     );
+  });
+
+  it('rejects a BOOL byte that is neither 0 nor 1', () => {
+    const header = { mask: { dtype: 'BOOL', shape: [3], data_offsets: [0, 3] } };
+    expect(readError(buildFile(header, [1, 0, 2])).message).toBe(
+      'safetensors: tensor "mask" (BOOL, shape [3]) holds 2 at flat index 2: a BOOL byte must be 0 or 1',
+    );
+  });
+
+  it('reports a corrupt header before a value that does not fit', () => {
+    const header = { n: { dtype: 'I64', shape: [], data_offsets: [0, 8] } };
+    const bytes = [...encode('I64', [2 ** 40]), 0, 0, 0, 0];
+    expect(readError(buildFile(header, bytes)).message).toMatch(/4 trailing bytes/);
+  });
+
+  const writable: [string, number[]][] = [
+    ...fitting,
+    ['I64', [Number.MIN_SAFE_INTEGER, -(2 ** 40), 2 ** 40, Number.MAX_SAFE_INTEGER]],
+    ['U64', [2 ** 32, Number.MAX_SAFE_INTEGER]],
+    ['U32', [2 ** 32 - 1]],
+    ['BOOL', [0, 1, 1, 0]],
+  ];
+  it.each(writable)('writes %s values exactly, as the DataView encoding', (dtype, values) => {
+    const bytes = writeSafetensors({ t: { shape: [values.length], data: values, dtype } as SafetensorsInput });
+    const size = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + size)));
+    expect(header.t).toEqual({ dtype, shape: [values.length], data_offsets: [0, encode(dtype, values).length] });
+    expect(Array.from(bytes.subarray(8 + size))).toEqual(encode(dtype, values));
+  });
+
+  it('writes Int32Array and Uint8Array data, and reads back what it wrote', () => {
+    const ints = Int32Array.of(-(2 ** 31), -1, 0, 7, 2 ** 31 - 1);
+    const mask = Uint8Array.of(1, 0, 1);
+    const file = readSafetensors(
+      writeSafetensors({
+        i64: { shape: [5], data: ints, dtype: 'I64' },
+        i8: { shape: [1, 1], data: Int32Array.of(-5), dtype: 'I8' },
+        mask: { shape: [3], data: mask, dtype: 'BOOL' },
+      }),
+    );
+    expect(file.tensors.i64).toEqual({ dtype: 'I64', shape: [5], data: ints });
+    expect(file.tensors.i8).toEqual({ dtype: 'I8', shape: [1, 1], data: Int32Array.of(-5) });
+    expect(file.tensors.mask).toEqual({ dtype: 'BOOL', shape: [3], data: mask });
+  });
+
+  it('lays tensors out as the reference writer does: by dtype, 8-byte types first, then by name', () => {
+    const bytes = writeSafetensors({
+      a: { shape: [1], data: [1] },
+      mask: { shape: [1], data: [1], dtype: 'BOOL' },
+      steps: { shape: [], data: [3], dtype: 'I64' },
+      b: { shape: [1], data: [2], dtype: 'I32' },
+      idx: { shape: [2], data: [4, 5], dtype: 'U8' },
+      count: { shape: [], data: [6], dtype: 'U64' },
+      c: { shape: [1], data: [7], dtype: 'I16' },
+    });
+    const header =
+      '{"count":{"dtype":"U64","shape":[],"data_offsets":[0,8]},' +
+      '"steps":{"dtype":"I64","shape":[],"data_offsets":[8,16]},' +
+      '"a":{"dtype":"F32","shape":[1],"data_offsets":[16,20]},' +
+      '"b":{"dtype":"I32","shape":[1],"data_offsets":[20,24]},' +
+      '"c":{"dtype":"I16","shape":[1],"data_offsets":[24,26]},' +
+      '"idx":{"dtype":"U8","shape":[2],"data_offsets":[26,28]},' +
+      '"mask":{"dtype":"BOOL","shape":[1],"data_offsets":[28,29]}}';
+    const size = header.length + ((8 - (header.length % 8)) % 8);
+    expect(Number(new DataView(bytes.buffer).getBigUint64(0, true))).toBe(size);
+    expect(new TextDecoder().decode(bytes.subarray(8, 8 + size))).toBe(header.padEnd(size, ' '));
+    expect(Array.from(bytes.subarray(8 + size))).toEqual([
+      ...encode('U64', [6]),
+      ...encode('I64', [3]),
+      ...[0x00, 0x00, 0x80, 0x3f],
+      ...encode('I32', [2]),
+      ...encode('I16', [7]),
+      ...[4, 5],
+      1,
+    ]);
+  });
+
+  it('a checkpoint in the reference layout, read and written back with its dtypes, is the same bytes', () => {
+    const header =
+      '{"__metadata__":{"format":"pt"},' +
+      '"bn.num_batches_tracked":{"dtype":"I64","shape":[],"data_offsets":[0,8]},' +
+      '"bn.running_mean":{"dtype":"F32","shape":[2],"data_offsets":[8,16]},' +
+      '"lstm.weight_ih_l0":{"dtype":"F32","shape":[1,2],"data_offsets":[16,24]},' +
+      '"mask":{"dtype":"BOOL","shape":[3],"data_offsets":[24,27]}}';
+    const padded = header.padEnd(header.length + ((8 - (header.length % 8)) % 8), ' ');
+    const data = [
+      ...encode('I64', [1200]),
+      ...new Uint8Array(Float32Array.of(0.5, -0.25, 3, 1e-3).buffer),
+      ...[1, 0, 1],
+    ];
+    const original = buildFile(padded, data);
+    const file = readSafetensors(original);
+    // Only F32, I64 and BOOL here: dtypes the writer writes as they are.
+    const tensors = file.tensors as Record<string, SafetensorsInput>;
+    expect(Array.from(writeSafetensors(tensors, file.metadata))).toEqual(Array.from(original));
+  });
+
+  it.each<[string, SafetensorsInput, RegExp]>([
+    [
+      'I64 beyond 2^53',
+      { shape: [1], data: [2 ** 53], dtype: 'I64' },
+      /cannot write tensor "t": data\[0\] is 9007199254740992, but I64 holds the integers -9007199254740991 to 9007199254740991/,
+    ],
+    ['U8 negative', { shape: [2], data: [0, -1], dtype: 'U8' }, /data\[1\] is -1, but U8 holds the integers 0 to 255/],
+    ['I16 fractional', { shape: [1], data: [1.5], dtype: 'I16' }, /data\[0\] is 1.5, but I16 holds the integers/],
+    ['I32 NaN', { shape: [1], data: [NaN], dtype: 'I32' }, /data\[0\] is null, but I32 holds the integers/],
+    ['BOOL 2', { shape: [1], data: [2], dtype: 'BOOL' }, /data\[0\] is 2, but BOOL holds the integers 0 to 1/],
+    [
+      'a float dtype it does not write',
+      { shape: [1], data: [1], dtype: 'F16' as 'F32' },
+      /cannot write tensor "t": dtype must be one of F32, I8, I16, I32, I64, U8, U16, U32, U64, BOOL, got "F16"/,
+    ],
+  ])('rejects %s', (_, tensor, message) => {
+    expect(() => writeSafetensors({ t: tensor })).toThrow(SafetensorsError);
+    expect(() => writeSafetensors({ t: tensor })).toThrow(message);
   });
 });
 
@@ -619,6 +819,37 @@ describe('corrupt files', () => {
     ],
   ];
 
+  // JSON.parse reads any depth; the messages show the first levels of what they name.
+  const deepArray = '['.repeat(100_000) + ']'.repeat(100_000);
+  const deepObject = '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000);
+  cases.push(
+    [
+      'header an array nested 100,000 levels deep',
+      buildFile(deepArray),
+      /header must be a JSON object, got array \[{9}\.\.\.\]{9}$/,
+    ],
+    [
+      'entry nested 100,000 levels deep',
+      buildFile(`{"w":${deepArray}}`),
+      /tensor "w": expected an object with dtype, shape and data_offsets, got array \[{9}\.\.\.\]{9}$/,
+    ],
+    [
+      'dtype nested 100,000 levels deep',
+      buildFile(`{"w":{"dtype":${deepObject},"shape":[],"data_offsets":[0,0]}}`),
+      /tensor "w": "dtype" must be a string, got object (\{"a":){8}\{\.\.\.\}{9}$/,
+    ],
+    [
+      'shape nested 100,000 levels deep',
+      buildFile(`{"w":{"dtype":"F32","shape":[1,${deepArray}],"data_offsets":[0,4]}}`),
+      /tensor "w": "shape" must be an array of non-negative integers, got array \[1,\[{8}\.\.\.\]{9}$/,
+    ],
+    [
+      '__metadata__ value nested 100,000 levels deep',
+      buildFile(`{"__metadata__":{"k":${deepObject}}}`),
+      /"__metadata__" must be an object of strings, but "k" is object (\{"a":){8}\{\.\.\.\}{9}$/,
+    ],
+  );
+
   it.each(cases)('%s', (_, bytes, message) => {
     let error: unknown;
     try {
@@ -631,14 +862,34 @@ describe('corrupt files', () => {
     expect((error as Error).message).toMatch(message);
   });
 
+  it('a JSON.parse that runs out of stack (an engine whose parser recurses) is still a SafetensorsError', () => {
+    const parse = jest.spyOn(JSON, 'parse').mockImplementationOnce(() => {
+      throw new RangeError('Maximum call stack size exceeded');
+    });
+    try {
+      expect(readError(buildFile('{"w":[[[[1]]]]}')).message).toBe(
+        'safetensors: header nests too deeply to parse (Maximum call stack size exceeded): {"w":[[[[1]]]]}',
+      );
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('an input that throws when inspected is a SafetensorsError too, with the original as its cause', () => {
+    const boom = new Error('boom');
+    const hostile = new Proxy(new Uint8Array(16), {
+      get() {
+        throw boom;
+      },
+    });
+    const error = readError(hostile);
+    expect(error.message).toBe('safetensors: cannot read the file: Error: boom');
+    expect((error as Error & { cause?: unknown }).cause).toBe(boom);
+  });
+
   it('has at least one case per validation', () => {
     expect(cases.length).toBeGreaterThanOrEqual(12);
     expect(new Set(cases.map((c) => c[2].source)).size).toBe(cases.length);
-  });
-
-  it('reports a corrupt header before an unsupported dtype', () => {
-    const header = { n: { dtype: 'I64', shape: [], data_offsets: [0, 8] } };
-    expect(() => readSafetensors(buildFile(header, new Uint8Array(12)))).toThrow(/4 trailing bytes/);
   });
 });
 
@@ -684,7 +935,7 @@ describe('writeSafetensors validation', () => {
       'no data',
       { w: { shape: [1] } as unknown as SafetensorsInput },
       undefined,
-      /cannot write tensor "w": data must be a Float32Array or an array of numbers, got undefined/,
+      /cannot write tensor "w": data must be a typed array or an array of numbers, got undefined/,
     ],
     [
       'a string in the data',
