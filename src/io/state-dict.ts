@@ -59,11 +59,13 @@ export function valueToTensor(key: string, value: StateDictValue, shape: readonl
     `the shape in current model is ${shapeStr(shape)}.`;
   if (value instanceof tf.Tensor) {
     if (value.isDisposed) return `state_dict value for ${key} is a disposed tensor`;
-    if (value.dtype !== 'float32' && value.dtype !== 'int32') {
+    if (value.dtype !== 'float32') {
+      // An integer or bool tensor in a checkpoint is a buffer (a BatchNorm's num_batches_tracked),
+      // never a weight: loading one into a parameter means the keys are mixed up, not a cast to make.
       return `state_dict value for ${key}: expected a float32 tensor, got dtype ${value.dtype}`;
     }
     if (!tf.util.arraysEqual(value.shape, [...shape])) return mismatch(value.shape);
-    return value.dtype === 'float32' ? value.clone() : tf.cast(value, 'float32');
+    return value.clone();
   }
   if (value instanceof Float32Array || value instanceof Float64Array) {
     if (value.length !== sizeOf(shape)) return mismatch([value.length]);
@@ -92,7 +94,9 @@ export function convertStateDict(
   if (dict === null || typeof dict !== 'object' || dict instanceof tf.Tensor || Array.isArray(dict)) {
     throw new TypeError(`${owner}.loadStateDict: expected an object of parameter name to value, got ${typeof dict}`);
   }
-  const missingKeys = [...expected.keys()].filter((k) => !(k in dict));
+  // Own keys only: an inherited property (Object.prototype's constructor) is no entry of the dict.
+  const has = (k: string): boolean => Object.prototype.hasOwnProperty.call(dict, k);
+  const missingKeys = [...expected.keys()].filter((k) => !has(k));
   const unexpectedKeys = Object.keys(dict).filter((k) => !expected.has(k));
   const problems: string[] = [];
   if (strict && unexpectedKeys.length) {
@@ -103,7 +107,7 @@ export function convertStateDict(
   }
   const tensors = new Map<string, tf.Tensor>();
   for (const [key, shape] of expected) {
-    if (!(key in dict)) continue;
+    if (!has(key)) continue;
     let converted: tf.Tensor | string;
     try {
       converted = valueToTensor(key, dict[key], shape);
