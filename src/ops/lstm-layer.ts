@@ -56,6 +56,7 @@ export function lstmLayer(
         "(use gradient: 'manual', the default)",
     );
   }
+  if (x.shape[1] === 0) return emptyBatch(x, h0, c0, w);
   if (hasFusedKernels()) {
     // The kernel's registered gradient is the hand-derived BPTT; autodiff needs the composed ops.
     const taping = tf.engine().isTapeOn();
@@ -87,6 +88,27 @@ export function lstmLayer(
     return { output, hN, cN };
   }
   return composedManual(x, h0, c0, w, options, slot);
+}
+
+/**
+ * A batch of no sequences: empty outputs, as PyTorch and tf.layers.lstm give, whose gradient with
+ * respect to every input is zeros of its shape (PyTorch's), not missing. No kernel or op sees the
+ * empty batch, because on an empty dimension some return uninitialised memory (wasm's matMul and
+ * its sum), and the kernels' loops assume data.
+ */
+function emptyBatch(x: tf.Tensor, h0: tf.Tensor, c0: tf.Tensor, w: LSTMWeights): LayerResult {
+  const [steps] = x.shape;
+  const [outputSize, hiddenSize] = [h0.shape[1] as number, c0.shape[1] as number];
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const inputs = args.slice(0, -1) as tf.Tensor[];
+    return { value: tf.zeros([0]), gradFunc: () => inputs.map((t) => tf.zerosLike(t)) };
+  });
+  const empty = op(x, h0, c0, ...weightList(w));
+  return {
+    output: tf.reshape(empty, [steps, 0, outputSize]),
+    hN: tf.reshape(empty, [0, outputSize]),
+    cN: tf.reshape(empty, [0, hiddenSize]),
+  };
 }
 
 function kernelAttrs(options: SequenceOptions, flowSlot = -1) {
