@@ -1,9 +1,16 @@
-import * as fs from 'fs';
+import fs = require('fs'); // the module object itself, so that jest.spyOn can replace its functions
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 
-import { LSTM, selectPrefix, stateDictFromSafetensors, stateDictToJSON, writeSafetensors } from '../src';
+import {
+  LSTM,
+  selectPrefix,
+  stateDictFromSafetensors,
+  stateDictToJSON,
+  stateDictToSafetensors,
+  writeSafetensors,
+} from '../src';
 import { readStateDict, writeStateDict } from '../src/node';
 
 const bits = (t: tf.Tensor) => Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer));
@@ -80,5 +87,118 @@ describe('state dict files', () => {
     const truncated = path.join(tmp, 'bad.safetensors');
     fs.writeFileSync(truncated, writeSafetensors({ w: { shape: [4], data: [1, 2, 3, 4] } }).slice(0, -3));
     expect(() => readStateDict(truncated)).toThrow(/safetensors: /);
+  });
+  test('JSON keys named like Object.prototype members (__proto__, constructor, toString) are entries', () => {
+    const file = path.join(tmp, 'special.json');
+    // Written as text: an object literal with a "__proto__" key would set its prototype instead.
+    fs.writeFileSync(file, '{"__proto__": [1, 2], "constructor": [[3], [4]], "toString": 5, "w": [6]}');
+    const before = tf.memory().numTensors;
+    const sd = readStateDict(file);
+    expect(Object.keys(sd).sort()).toEqual(['__proto__', 'constructor', 'toString', 'w']);
+    expect(Object.getPrototypeOf(sd)).toBeNull();
+    const values = (name: string) => Object.getOwnPropertyDescriptor(sd, name)?.value as tf.Tensor;
+    expect(values('__proto__').arraySync()).toEqual([1, 2]);
+    expect(values('constructor').arraySync()).toEqual([[3], [4]]);
+    expect(values('toString').arraySync()).toBe(5);
+    expect(tf.memory().numTensors).toBe(before + 4);
+    tf.dispose(Object.values(sd));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  test('a ragged value after a __proto__ key leaves no tensor behind', () => {
+    const file = path.join(tmp, 'special.json');
+    fs.writeFileSync(file, '{"__proto__": [1, 2], "w": [[1], [2, 3]]}');
+    const before = tf.memory().numTensors;
+    expect(() => readStateDict(file)).toThrow(/state_dict value for w: nested arrays are ragged at depth 1/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  test('a name the file does not hold reads as undefined, even one of Object.prototype', () => {
+    const json = path.join(tmp, 'w.json');
+    const safetensors = path.join(tmp, 'w.safetensors');
+    fs.writeFileSync(json, '{"lstm.w": [1]}');
+    fs.writeFileSync(safetensors, writeSafetensors({ 'lstm.w': { shape: [1], data: [1] } }));
+    const before = tf.memory().numTensors;
+    const dicts = [readStateDict(json), readStateDict(safetensors)];
+    for (const sd of [...dicts, selectPrefix(dicts[0], 'lstm.'), stateDictToJSON(dicts[1])]) {
+      for (const name of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+        expect({ name, value: (sd as Record<string, unknown>)[name] }).toEqual({ name, value: undefined });
+      }
+    }
+    tf.dispose(dicts.flatMap((sd) => Object.values(sd)));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  test('selectPrefix and stateDictToJSON keep a __proto__ key as a key', () => {
+    const full = JSON.parse('{"lstm.__proto__": 1, "lstm.constructor": 2, "head.w": 3}') as Record<string, number>;
+    const selected = selectPrefix(full, 'lstm.');
+    expect(Object.keys(selected).sort()).toEqual(['__proto__', 'constructor']);
+    expect(Object.getOwnPropertyDescriptor(selected, '__proto__')?.value).toBe(1);
+    const t = tf.tensor1d([7]);
+    const dict = Object.create(null) as Record<string, tf.Tensor>;
+    dict.__proto__ = t;
+    expect(JSON.stringify(stateDictToJSON(dict))).toBe('{"__proto__":[7]}');
+    const file = path.join(tmp, 'proto.json');
+    writeStateDict(file, dict);
+    const back = readStateDict(file);
+    expect(Object.keys(back)).toEqual(['__proto__']);
+    expect(Object.getOwnPropertyDescriptor(back, '__proto__')?.value.arraySync()).toEqual([7]);
+    tf.dispose([t, ...Object.values(back)]);
+  });
+
+  describe('writeStateDict replaces the file only once the new one is complete', () => {
+    const oldBytes = writeSafetensors({ w: { shape: [2], data: [1, 2] } });
+    const newDict = () => ({ w: tf.tensor1d([3, 4]), v: tf.tensor2d([[5]]) });
+    let spies: jest.SpyInstance[] = [];
+    afterEach(() => {
+      spies.forEach((spy) => spy.mockRestore());
+      spies = [];
+    });
+
+    test.each(['w.safetensors', 'w.json'])('%s: a write that fails halfway leaves the old file', (name) => {
+      const file = path.join(tmp, name);
+      fs.writeFileSync(file, oldBytes);
+      const write = fs.writeFileSync;
+      // The disk fills up after half the bytes: the partial file is there, then the error.
+      spies.push(
+        jest.spyOn(fs, 'writeFileSync').mockImplementation((target, data) => {
+          const bytes = data as Uint8Array;
+          write(target, bytes.subarray(0, bytes.length >> 1));
+          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        }),
+      );
+      const dict = newDict();
+      const before = tf.memory().numTensors;
+      expect(() => writeStateDict(file, dict)).toThrow(/ENOSPC/);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(fs.readdirSync(tmp)).toEqual([name]);
+      expect(Array.from(fs.readFileSync(file))).toEqual(Array.from(oldBytes));
+      tf.dispose(Object.values(dict));
+    });
+
+    test('a rename that fails leaves the old file and no temporary', () => {
+      const file = path.join(tmp, 'w.safetensors');
+      fs.writeFileSync(file, oldBytes);
+      spies.push(
+        jest.spyOn(fs, 'renameSync').mockImplementation(() => {
+          throw Object.assign(new Error('EACCES: permission denied, rename'), { code: 'EACCES' });
+        }),
+      );
+      const dict = newDict();
+      expect(() => writeStateDict(file, dict)).toThrow(/EACCES/);
+      expect(fs.readdirSync(tmp)).toEqual(['w.safetensors']);
+      expect(Array.from(fs.readFileSync(file))).toEqual(Array.from(oldBytes));
+      tf.dispose(Object.values(dict));
+    });
+
+    test('a write that succeeds leaves the new file alone in the directory', () => {
+      const file = path.join(tmp, 'w.safetensors');
+      fs.writeFileSync(file, oldBytes);
+      const dict = newDict();
+      writeStateDict(file, dict);
+      expect(fs.readdirSync(tmp)).toEqual(['w.safetensors']);
+      expect(Array.from(fs.readFileSync(file))).toEqual(Array.from(stateDictToSafetensors(dict)));
+      tf.dispose(Object.values(dict));
+    });
   });
 });

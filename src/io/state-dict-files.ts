@@ -1,3 +1,4 @@
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
@@ -14,8 +15,11 @@ function format(file: string): 'safetensors' | 'json' {
 
 /**
  * Reads a state dict from a `.safetensors` file or a `.json` file of nested arrays (by its
- * extension), as float32 tensors that the caller disposes.
+ * extension), as tensors that the caller disposes: safetensors as `stateDictFromSafetensors` reads
+ * it (floats as float32, integers as int32, BOOL as bool), JSON numbers as float32. The dict has
+ * no prototype, so every key of the file, `__proto__` and `constructor` too, is an entry.
  *
+ * @example
  * ```ts
  * const sd = readStateDict('lstm.safetensors');
  * rnn.loadStateDict(sd);
@@ -28,7 +32,8 @@ export function readStateDict(file: string): Record<string, tf.Tensor> {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new TypeError(`${file}: expected a JSON object of parameter name to nested arrays`);
   }
-  const dict: Record<string, tf.Tensor> = {};
+  // JSON.parse makes "__proto__" an own key; assigned into a plain {}, it would set the prototype.
+  const dict = Object.create(null) as Record<string, tf.Tensor>;
   try {
     for (const [name, value] of Object.entries(parsed)) {
       if (typeof value === 'number') {
@@ -46,8 +51,12 @@ export function readStateDict(file: string): Record<string, tf.Tensor> {
 }
 
 /**
- * Writes a state dict as `.safetensors` (F32) or `.json` (nested arrays), by the file's extension.
+ * Writes a state dict as `.safetensors` (as `stateDictToSafetensors` does: float32 as F32, integer
+ * tensors with the dtype they were read with) or `.json` (nested arrays), by the file's extension.
+ * The bytes go to a temporary file beside it, renamed over `file` once complete: a failed write
+ * leaves `file` as it was, never half written.
  *
+ * @example
  * ```ts
  * const sd = rnn.stateDict();
  * writeStateDict('lstm.safetensors', sd);
@@ -58,5 +67,20 @@ export function writeStateDict(file: string, dict: Record<string, tf.Tensor>, me
     format(file) === 'safetensors'
       ? stateDictToSafetensors(dict, metadata)
       : Buffer.from(JSON.stringify(stateDictToJSON(dict)));
-  fs.writeFileSync(file, bytes);
+  // In the same directory, so that the rename stays on one file system and replaces `file` atomically.
+  const temporary = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`,
+  );
+  try {
+    fs.writeFileSync(temporary, bytes);
+    fs.renameSync(temporary, file);
+  } catch (e) {
+    try {
+      fs.rmSync(temporary, { force: true });
+    } catch {
+      // The write's own error is the one to report.
+    }
+    throw e;
+  }
 }
