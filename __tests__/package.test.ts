@@ -1,6 +1,12 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import * as esbuild from 'esbuild';
+
+import { torchLSTM } from '../src';
+import { fileSystem } from '../src/node';
 
 // The built package (dist/, made by `npm run build`, which `npm ci` runs through `prepare`) loads
 // by its name through package.json "exports", with require() and with import, and has types.
@@ -33,5 +39,65 @@ describe('the built package', () => {
       threads: 2,
       shape: [4, 1, 3],
     });
+  });
+});
+
+// Bundlers drop a module whose package says it has no side effects when nothing of it is used:
+// `import 'tfjs-lstm'` registers the layers with tfjs, and an app that only loads a saved model
+// needs exactly that. Bundled with esbuild (tfjs external, as apps share it), from the package as
+// an app's node_modules holds it.
+describe('bundled with esbuild, an app that only imports the package loads a saved TorchLSTM model', () => {
+  let work: string;
+  const input = [
+    [
+      [0.5, -1],
+      [2, 0.25],
+      [-0.75, 1],
+    ],
+  ];
+  let expected: number[][];
+
+  beforeAll(async () => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-lstm-bundle-'));
+    fs.mkdirSync(path.join(work, 'node_modules'));
+    fs.symlinkSync(root, path.join(work, 'node_modules', 'tfjs-lstm'), 'dir');
+    fs.symlinkSync(
+      path.join(root, 'node_modules', '@tensorflow'),
+      path.join(work, 'node_modules', '@tensorflow'),
+      'dir',
+    );
+    const model = tf.sequential({
+      layers: [torchLSTM({ hiddenSize: 4, inputShape: [null, 2], seed: 3 }), tf.layers.dense({ units: 1 })],
+    });
+    await model.save(fileSystem(path.join(work, 'model')));
+    const y = model.predict(tf.tensor(input)) as tf.Tensor;
+    expected = (await y.array()) as number[][];
+    y.dispose();
+    model.dispose();
+  });
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  test.each(['app.mjs', 'app.cjs'])('%s', (app) => {
+    // In the app's own folder: from this repository esbuild would take tsconfig.json's paths.
+    fs.copyFileSync(path.join(__dirname, 'package', 'bundle', app), path.join(work, app));
+    const outfile = path.join(work, `bundle-${app}`);
+    const result = esbuild.buildSync({
+      entryPoints: [path.join(work, app)],
+      absWorkingDir: work,
+      bundle: true,
+      platform: 'node',
+      format: app.endsWith('.mjs') ? 'esm' : 'cjs',
+      external: ['@tensorflow/*'],
+      outfile,
+      logLevel: 'silent',
+    });
+    // esbuild warns "Ignoring this import because ... was marked as having no side effects".
+    expect(result.warnings.map((w) => w.text)).toEqual([]);
+    const out = execFileSync(process.execPath, [outfile, path.join(work, 'model'), JSON.stringify(input)], {
+      cwd: work,
+    }).toString();
+    const predicted = JSON.parse(out.trim().split('\n').pop() as string) as number[][];
+    expect(predicted).toHaveLength(1);
+    predicted[0].forEach((v, k) => expect(v).toBeCloseTo(expected[0][k], 5));
   });
 });
