@@ -55,7 +55,9 @@ const OWN_ARGS = [
  * PyTorch's order, shapes and initialisation) and all of its options. Initial states are extra
  * inputs, `[x, h0, c0]` or `apply(x, {initialState: [h0, c0]})`, batch-major like the states it
  * returns. A Keras mask (from `tf.layers.masking` or an embedding with `maskZero`) gives each
- * sequence's length, as `lengths` does for `LSTM`.
+ * sequence's length, as `lengths` does for `LSTM`: read and checked (padding only at the end)
+ * where the backend reads synchronously; on WebGPU, which cannot, it is applied on the device
+ * unchecked, each sequence ending at its first masked step.
  *
  * ```ts
  * const model = tf.sequential({layers: [
@@ -180,8 +182,15 @@ export class TorchLSTM extends TorchLayer {
     if (c0) checkFloatTensor('TorchLSTM', 'c0', c0, [2, 3]);
     const [batch, steps] = x.shape as number[];
     const mask = Array.isArray(kwargs?.mask) ? kwargs.mask[0] : kwargs?.mask;
-    const lengths = mask ? lengthsFromMask(mask, batch, steps) : undefined;
+    if (mask && !tf.util.arraysEqual(mask.shape, [batch, steps])) {
+      throw new RangeError(`TorchLSTM: Expected the mask to be [${batch}, ${steps}], got [${mask.shape.join(', ')}]`);
+    }
+    // Where the backend reads synchronously, the mask becomes lengths (checked, and what the fused
+    // kernels take); where it cannot (WebGPU), it stays on the device as validSteps.
+    const maskValues = mask ? readSyncIfAllowed(mask) : null;
+    const lengths = maskValues ? lengthsFromMask(maskValues, batch, steps) : undefined;
     return tf.tidy(() => {
+      const validSteps = mask && !lengths ? validStepsFromMask(mask) : undefined;
       const states = this.numLayers * this.numDirections;
       const timeMajorState = (s: tf.Tensor | undefined, size: number, name: string) => {
         if (!s) return null;
@@ -204,6 +213,7 @@ export class TorchLSTM extends TorchLayer {
           hiddenSize: this.hiddenSize,
           gradient: this.gradient,
           lengths,
+          validSteps,
           dropout: this.dropout,
           training: kwargs?.training ?? false,
           nextSeed: () => this.seeds?.next(),
@@ -250,9 +260,30 @@ export class TorchLSTM extends TorchLayer {
 }
 tf.serialization.registerClass(TorchLSTM);
 
-/** Sequence lengths from a Keras mask [N, T]: each row must be a prefix of ones (padding at the end). */
-function lengthsFromMask(mask: tf.Tensor, batch: number, steps: number): number[] {
-  const values = mask.dataSync();
+/**
+ * The tensor's values, or null where the backend refuses a synchronous read: WebGPU's does for
+ * data a kernel computed (its `readSync` serves only data still on the CPU).
+ */
+function readSyncIfAllowed(t: tf.Tensor): tf.TypedArray | null {
+  try {
+    return t.dataSync();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A Keras mask [N, T] as `validSteps` [T, N] on the device: each sequence is valid up to its first
+ * masked step, which is the length `lengthsFromMask` counts (without its checks: a gap ends the
+ * sequence, and a sequence masked from step 0 has length 0, its output zero and h_n = h_0).
+ */
+function validStepsFromMask(mask: tf.Tensor): tf.Tensor {
+  const masked = tf.cast(tf.logicalNot(tf.cast(mask, 'bool')), 'float32');
+  return tf.transpose(tf.equal(tf.cumsum(masked, 1), 0));
+}
+
+/** Sequence lengths from a Keras mask's values [N, T]: each row must be a prefix of ones (padding at the end). */
+function lengthsFromMask(values: tf.TypedArray, batch: number, steps: number): number[] {
   const lengths: number[] = [];
   for (let b = 0; b < batch; b++) {
     let len = 0;

@@ -18,6 +18,13 @@ export interface SequenceOptions {
    * sequence's length leave its state unchanged and output zeros.
    */
   lengths?: readonly number[];
+  /**
+   * Instead of `lengths`, the same on the device: a [T, N] tensor, nonzero (or true) where step t
+   * is inside sequence n. Each column must be a run of ones and then zeros (what `lengths` gives);
+   * nothing checks that, since checking would read the tensor. The fused kernels take only
+   * `lengths`, so a layer given `validSteps` runs the composed ops.
+   */
+  validSteps?: tf.Tensor;
 }
 
 /** What the backward pass needs of step t. Stored at index t whatever the direction. */
@@ -60,9 +67,11 @@ export function stepOrder(steps: number, reverse = false): number[] {
 
 /**
  * Masks for variable-length batches: `masks[t]` is a [N, 1] bool tensor, true where step t is
- * inside the sequence, or null where every sequence covers step t (no masking needed there).
+ * inside the sequence, or null where every sequence covers step t (no masking needed there). With
+ * `validSteps` (a [T, N] tensor, see `SequenceOptions`) every step gets a mask, made on the device.
  */
-export function stepMasks(steps: number, lengths?: readonly number[]): (tf.Tensor | null)[] {
+export function stepMasks(steps: number, lengths?: readonly number[], validSteps?: tf.Tensor): (tf.Tensor | null)[] {
+  if (validSteps) return tf.unstack(tf.expandDims(tf.cast(validSteps, 'bool'), 2));
   return Array.from({ length: steps }, (_, t) => {
     if (!lengths || lengths.every((len) => t < len)) return null;
     return tf.tensor2d(
@@ -77,7 +86,8 @@ export function stepMasks(steps: number, lengths?: readonly number[]): (tf.Tenso
  * Zeroes input rows past each sequence's length, so padding (whatever it holds, NaN included)
  * never reaches the state or the weight gradients, as with a packed sequence in PyTorch.
  */
-export function maskPadding(x: tf.Tensor, lengths?: readonly number[]): tf.Tensor {
+export function maskPadding(x: tf.Tensor, lengths?: readonly number[], validSteps?: tf.Tensor): tf.Tensor {
+  if (validSteps) return tf.where(tf.expandDims(tf.cast(validSteps, 'bool'), 2), x, tf.zerosLike(x));
   if (!lengths) return x;
   const [steps, batch] = x.shape;
   if (lengths.every((len) => len >= steps)) return x;
@@ -105,11 +115,14 @@ export function lstmForward(
   const [steps, batch, inputSize] = x.shape;
   const gates = w.weightIh.shape[0];
   // The input projection of all steps in one product; transposed weights keep the matMuls plain.
-  let xz = tf.matMul(tf.reshape(maskPadding(x, options.lengths), [steps * batch, inputSize]), tf.transpose(w.weightIh));
+  let xz = tf.matMul(
+    tf.reshape(maskPadding(x, options.lengths, options.validSteps), [steps * batch, inputSize]),
+    tf.transpose(w.weightIh),
+  );
   if (w.biasIh && w.biasHh) xz = tf.add(xz, tf.add(w.biasIh, w.biasHh));
   const kernelHh = tf.transpose(w.weightHh);
   const kernelHr = w.weightHr && tf.transpose(w.weightHr);
-  const masks = stepMasks(steps, options.lengths);
+  const masks = stepMasks(steps, options.lengths, options.validSteps);
 
   let h = h0;
   let c = c0;
@@ -160,7 +173,7 @@ export function lstmBackward(
 ): Gradients {
   const [steps, batch, inputSize] = x.shape;
   const outputSize = dhN.shape[1] as number;
-  const masks = stepMasks(steps, options.lengths);
+  const masks = stepMasks(steps, options.lengths, options.validSteps);
 
   // dh, dc: the gradient with respect to the state carried out of the step being processed.
   let dh = dhN;
@@ -208,7 +221,7 @@ export function lstmBackward(
   }
 
   const dZAll = tf.concat(dZ, 0);
-  const x2d = tf.reshape(maskPadding(x, options.lengths), [steps * batch, inputSize]);
+  const x2d = tf.reshape(maskPadding(x, options.lengths, options.validSteps), [steps * batch, inputSize]);
   const hPrevAll = tf.concat(
     cache.map((s) => s.hPrev),
     0,

@@ -50,15 +50,21 @@ export function recordInSlot(slot: number, key: 'forgetMean' | 'norms', t: tf.Te
 
 /**
  * The mean forget gate per step of a [T, N, H] tensor of f, over the sequences that have each
- * step (NaN at a step no sequence has: the reverse direction never has those).
+ * step (NaN at a step no sequence has: the reverse direction never has those). The steps each
+ * sequence has come from `lengths`, or from `validSteps` ([T, N], on the device) when given.
  */
-export function forgetMeans(f: tf.Tensor, lengths?: readonly number[]): tf.Tensor {
+export function forgetMeans(f: tf.Tensor, lengths?: readonly number[], validSteps?: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const [steps, batch, hidden] = f.shape as number[];
-    if (!lengths) return tf.mean(f, [1, 2]);
-    const valid = new Float32Array(steps * batch);
-    for (let t = 0; t < steps; t++) for (let b = 0; b < batch; b++) valid[t * batch + b] = t < lengths[b] ? 1 : 0;
-    const mask = tf.tensor3d(valid, [steps, batch, 1]);
+    if (!lengths && !validSteps) return tf.mean(f, [1, 2]);
+    let mask: tf.Tensor;
+    if (validSteps) {
+      mask = tf.expandDims(tf.cast(tf.cast(validSteps, 'bool'), 'float32'), 2);
+    } else {
+      const valid = new Float32Array(steps * batch);
+      for (let t = 0; t < steps; t++) for (let b = 0; b < batch; b++) valid[t * batch + b] = t < lengths![b] ? 1 : 0;
+      mask = tf.tensor3d(valid, [steps, batch, 1]);
+    }
     return tf.div(tf.sum(tf.mul(f, mask), [1, 2]), tf.mul(tf.sum(mask, [1, 2]), hidden));
   });
 }

@@ -57,7 +57,8 @@ export function lstmLayer(
     );
   }
   if (x.shape[1] === 0) return emptyBatch(x, h0, c0, w);
-  if (hasFusedKernels()) {
+  // The fused kernels take lengths as numbers; a mask on the device (validSteps) needs the composed ops.
+  if (hasFusedKernels() && !options.validSteps) {
     // The kernel's registered gradient is the hand-derived BPTT; autodiff needs the composed ops.
     const taping = tf.engine().isTapeOn();
     if (!taping || options.gradient !== 'autodiff') {
@@ -188,11 +189,17 @@ function composedManual(
     const [xIn, h0In, c0In, ...weightsIn] = args as tf.Tensor[];
     const fwd = lstmForward(xIn, h0In, c0In, weightsFromList(weightsIn, hasBias, hasProj), options);
     if (flowSlot >= 0) {
-      recordInSlot(flowSlot, 'forgetMean', forgetMeans(tf.stack(fwd.cache.map((s) => s.f)), options.lengths));
+      recordInSlot(
+        flowSlot,
+        'forgetMean',
+        forgetMeans(tf.stack(fwd.cache.map((s) => s.f)), options.lengths, options.validSteps),
+      );
     }
     // Only what is saved outlives this function; inputs are saved too, since the caller may
     // dispose them before the backward pass runs.
-    save([xIn, ...weightsIn, ...fwd.cache.flatMap((step) => CACHE_FIELDS.map((k) => step[k]))]);
+    // (validSteps last: the caller's tidy disposes it before the backward pass runs.)
+    const validSteps = options.validSteps ? [options.validSteps] : [];
+    save([xIn, ...weightsIn, ...fwd.cache.flatMap((step) => CACHE_FIELDS.map((k) => step[k])), ...validSteps]);
     const value = tf.concat([tf.reshape(fwd.output, [-1]), tf.reshape(fwd.hN, [-1]), tf.reshape(fwd.cN, [-1])]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
       tf.tidy(() => {

@@ -13,6 +13,8 @@ export interface StackOptions {
   gradient?: GradientMode;
   /** Valid length of each batch entry (see `LSTMForwardOptions.lengths`). */
   lengths?: readonly number[];
+  /** Instead of `lengths`, the same as a [T, N] tensor on the device (see `SequenceOptions.validSteps`). */
+  validSteps?: tf.Tensor;
   /** Dropout probability on the input of every layer but the first, applied when `training`. */
   dropout?: number;
   training?: boolean;
@@ -79,6 +81,7 @@ export function lstmStack(
         {
           reverse: dir === 1,
           lengths: options.lengths,
+          validSteps: options.validSteps,
           gradient: options.gradient,
           label: { layer, direction: dir === 1 ? 'reverse' : 'forward' },
         },
