@@ -20,8 +20,8 @@ export type { SequenceOptions, StepCache, ForwardResult, Gradients } from './ops
 export { lstmLayer } from './ops/lstm-layer';
 export type { GradientMode, LayerOptions, LayerResult } from './ops/lstm-layer';
 export type { LSTMWeights } from './ops/weights';
-export { clipGradNorm, clipGradValue } from './train/clip';
-export type { GradientSet } from './train/clip';
+export { clipGradNorm, clipGradNormAsync, clipGradValue } from './train/clip';
+export type { ClipGradNormOptions, GradientSet } from './train/clip';
 export { detach, detachState } from './train/detach';
 export { gradientFlow } from './train/gradient-flow';
 export type { FlowReport, GradientFlowResult } from './train/gradient-flow';
