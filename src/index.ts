@@ -23,7 +23,7 @@ export type { LSTMWeights } from './ops/weights';
 export { clipGradNorm, clipGradNormAsync, clipGradValue } from './train/clip';
 export type { ClipGradNormOptions, GradientSet } from './train/clip';
 export { detach, detachState } from './train/detach';
-export { gradientFlow } from './train/gradient-flow';
+export { gradientFlow, gradientFlowAsync } from './train/gradient-flow';
 export type { FlowReport, GradientFlowResult } from './train/gradient-flow';
 export type { FlowLabel } from './ops/flow-recorder';
 export { setFusedKernels } from './kernels/register';

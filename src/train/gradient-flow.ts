@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { FlowLabel, recordFlow } from '../ops/flow-recorder';
+import { FlowLabel, FlowSlot, recordFlow } from '../ops/flow-recorder';
 
 /** The gradient flow through one layer and direction of an LSTM, per time step. */
 export interface FlowReport extends FlowLabel {
@@ -27,6 +27,9 @@ export interface GradientFlowResult {
  * flows back through time: the per-step norms of dL/dh_t and dL/dc_t and the mean forget gate.
  * Autodiff cannot hand these out without a second pass.
  *
+ * The loss and the report are read synchronously: on WebGPU, which allows no synchronous read of
+ * computed data, this throws (leaving no tensor behind); use `gradientFlowAsync` there.
+ *
  * ```ts
  * const {value, grads, flow} = gradientFlow(() => loss(rnn.forward(x)[0], y));
  * optimizer.applyGradients(grads);
@@ -36,18 +39,62 @@ export interface GradientFlowResult {
  */
 export function gradientFlow(f: () => tf.Scalar, varList?: tf.Variable[]): GradientFlowResult {
   const { result, slots } = recordFlow(() => tf.variableGrads(f, varList));
-  const flow = slots.map((slot) => {
-    const norms = slot.norms ? (slot.norms.arraySync() as number[][]) : [];
-    const report: FlowReport = {
-      ...slot.label,
-      dhNorm: norms.map((n) => n[0]),
-      dcNorm: norms.map((n) => n[1]),
-      forgetMean: slot.forgetMean ? Array.from(slot.forgetMean.dataSync()) : [],
-    };
-    tf.dispose([slot.norms, slot.forgetMean].filter((t): t is tf.Tensor => Boolean(t)));
-    return report;
-  });
-  const value = result.value.dataSync()[0];
-  result.value.dispose();
-  return { value, grads: result.grads, flow };
+  try {
+    const flow = slots.map((slot) =>
+      report(
+        slot,
+        slot.norms ? (slot.norms.arraySync() as number[][]) : [],
+        slot.forgetMean ? Array.from(slot.forgetMean.dataSync()) : [],
+      ),
+    );
+    return { value: result.value.dataSync()[0], grads: result.grads, flow };
+  } catch (e) {
+    tf.dispose(Object.values(result.grads));
+    throw new Error(
+      `gradientFlow: the report is read synchronously, which the ${tf.getBackend()} backend does not allow ` +
+        `(${e instanceof Error ? e.message : String(e)}); use await gradientFlowAsync(f)`,
+    );
+  } finally {
+    disposeRecords(slots, result.value);
+  }
+}
+
+/**
+ * `gradientFlow` for backends that cannot read synchronously (WebGPU): `f` and its gradients run
+ * before it returns, as in `gradientFlow`; the loss and the report are then read with
+ * `await data()`.
+ *
+ * ```ts
+ * const {value, grads, flow} = await gradientFlowAsync(() => loss(rnn.forward(x)[0], y));
+ * optimizer.applyGradients(grads);
+ * tf.dispose(Object.values(grads));
+ * ```
+ */
+export async function gradientFlowAsync(f: () => tf.Scalar, varList?: tf.Variable[]): Promise<GradientFlowResult> {
+  const { result, slots } = recordFlow(() => tf.variableGrads(f, varList));
+  try {
+    const flow = await Promise.all(
+      slots.map(async (slot) =>
+        report(
+          slot,
+          slot.norms ? ((await slot.norms.array()) as number[][]) : [],
+          slot.forgetMean ? Array.from(await slot.forgetMean.data()) : [],
+        ),
+      ),
+    );
+    return { value: (await result.value.data())[0], grads: result.grads, flow };
+  } catch (e) {
+    tf.dispose(Object.values(result.grads));
+    throw e;
+  } finally {
+    disposeRecords(slots, result.value);
+  }
+}
+
+function report(slot: FlowSlot, norms: number[][], forgetMean: number[]): FlowReport {
+  return { ...slot.label, dhNorm: norms.map((n) => n[0]), dcNorm: norms.map((n) => n[1]), forgetMean };
+}
+
+function disposeRecords(slots: FlowSlot[], value: tf.Tensor): void {
+  tf.dispose([value, ...slots.flatMap((s) => [s.norms, s.forgetMean]).filter((t): t is tf.Tensor => Boolean(t))]);
 }
