@@ -1,13 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { GradientMode, LSTM } from '../src';
-import { expectClose } from './helpers/compare';
-import { Arr, lstmFixtures, LSTMFixture, toTensor, toVariable } from './helpers/fixtures';
+import { expectAllClose, expectClose } from './helpers/compare';
+import { Arr, lstmFixtures, LSTMFixture, SEED_EXERCISE_TORCH64, toTensor, toVariable } from './helpers/fixtures';
 
 // PyTorch 1.13's nn.LSTM on the configurations of scripts/make-fixtures.py: forward results within
 // 1e-5 and the gradients of a fixed loss within 1e-4 (relative, max-abs error over max-abs value).
 const FORWARD_TOL = 1e-5;
 const GRAD_TOL = 1e-4;
+/** torch.testing.assert_close's defaults for float32. */
+const ASSERT_CLOSE_FLOAT32 = { rtol: 1.3e-6, atol: 1e-5 };
 
 function nested(a: Arr): unknown {
   const build = (offset: number, dim: number): unknown => {
@@ -55,10 +57,22 @@ describe.each(['manual', 'autodiff'] as GradientMode[])('LSTM vs PyTorch fixture
       const [out, [h, c]] = rnn.forward(x, state, options);
       return tf.addN([tf.sum(tf.mul(out, wOut)), tf.sum(tf.mul(h, wH)), tf.sum(tf.mul(c, wC))]) as tf.Scalar;
     });
-    for (const [name, v] of rnn.namedParameters()) {
-      expectClose(grads[v.name], fx.grads.params[name].data, GRAD_TOL, `d${name}`, fx.grads.params[name].shape);
+    if (fx.name === 'seed_exercise_part3') {
+      // Saturated gates: float32 results here are as far from the exact gradient as the backend's
+      // tanh and sigmoid are from correctly rounded, times up to e^(2|z|) (docs/bptt.md, "Saturated
+      // gates"), so two float32 results are not compared with each other: the gradients are
+      // compared with PyTorch's float64 ones, element by element, as torch.testing.assert_close
+      // compares float32 (its default rtol and atol).
+      for (const [name, v] of rnn.namedParameters()) {
+        expectAllClose(grads[v.name], SEED_EXERCISE_TORCH64.params[name], ASSERT_CLOSE_FLOAT32, `d${name}`);
+      }
+      expectAllClose(grads[x.name], SEED_EXERCISE_TORCH64.input, ASSERT_CLOSE_FLOAT32, 'dinput');
+    } else {
+      for (const [name, v] of rnn.namedParameters()) {
+        expectClose(grads[v.name], fx.grads.params[name].data, GRAD_TOL, `d${name}`, fx.grads.params[name].shape);
+      }
+      expectClose(grads[x.name], fx.grads.input.data, GRAD_TOL, 'dinput', fx.grads.input.shape);
     }
-    expectClose(grads[x.name], fx.grads.input.data, GRAD_TOL, 'dinput', fx.grads.input.shape);
     if (h0 && c0 && fx.grads.h0 && fx.grads.c0) {
       expectClose(grads[h0.name], fx.grads.h0.data, GRAD_TOL, 'dh_0', fx.grads.h0.shape);
       expectClose(grads[c0.name], fx.grads.c0.data, GRAD_TOL, 'dc_0', fx.grads.c0.shape);

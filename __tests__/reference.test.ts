@@ -19,7 +19,7 @@ import {
   ReferenceParams,
   ReferenceState,
 } from '../src/reference/lstm-reference';
-import { Arr, cellFixtures, lstmFixtures } from './helpers/fixtures';
+import { Arr, cellFixtures, lstmFixtures, SEED_EXERCISE_TORCH64 } from './helpers/fixtures';
 
 /** Max-abs difference over max-abs expected value; NaN anywhere counts as infinitely wrong. */
 function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
@@ -127,31 +127,9 @@ describe('the seed exercise', () => {
   });
 
   test("gradients match PyTorch's float64 gradients", () => {
-    // PyTorch 1.13 in float64 (nn.LSTM(4, 1).double(), batch_first) on this problem with the loss
-    // weights of the seed_exercise_part3 fixture. The fixture's own float32 gradients are not used
-    // here: the saturated gates (|z| up to 110) cost float32 PyTorch up to 2.6e-4 relative error
-    // against its own float64 result, far more than the reference's error.
-    const torch64: Record<string, number[]> = {
-      weight_ih_l0: [
-        5.206208611268055e-6, -1.5326883646004702e-48, 2.7804194590353393e-5, 1.4641036299267436e-5,
-        2.383760270261176e-6, -1.4903564833569173e-39, 3.1641502360581726e-5, 1.7012631315421455e-5,
-        -0.0036221553815645384, -0.0011855846573636494, 1.5333072559768466e-5, -0.0011729991159188107,
-        0.0002630187031114746, 7.090805869233352e-5, 0.0, 1.2360185000224731e-5,
-      ],
-      weight_hh_l0: [5.58103040427824e-10, 4.096309758797263e-10, -4.5011572885034995e-9, -1.8174829232071163e-9],
-      bias_ih_l0: [1.4641036299267433e-5, 1.7012631315421455e-5, -0.0011729991159188109, 1.2360185000224731e-5],
-      bias_hh_l0: [1.4641036299267433e-5, 1.7012631315421448e-5, -0.0011729991159188107, 1.2360185000224731e-5],
-      input: [
-        -2.056048179283198e-6, -0.00037283306030865785, -1.6812808670023343e-7, 3.7300118839535806e-5,
-        -0.0010634618718876772, 0.0, 0.00042306416812963436, -4.2306416812963435e-5, -3.4574912567982455e-7,
-        -0.0009587038917040742, -0.0019526164024108198, 0.00019374161767847484, -0.00014453644422256695, 0.0,
-        0.0016321828947643447, -0.00016321828947643446, -3.4573380996695604e-7, -0.0014476659816118915,
-        -0.003902002838713359, 0.0003397798728623341, -2.0552063690166577e-6, -0.001348610687206996, 0.0,
-        -6.032498655617919e-5, 1.5196711851443117e-50, 1.4903564848896055e-37, 2.7477006861232653e-42,
-        1.4903290048173676e-38, 2.241365874659485e-5, 0.0, 0.005035558806339373, -0.0005035558806339373,
-        1.7388278928785126e-5, 0.007293180382300508, 0.0, 9.869806425846255e-5,
-      ],
-    };
+    // The fixture's own float32 gradients are not used here: the saturated gates (|z| up to 110)
+    // cost float32 PyTorch up to 2.6e-4 relative error against its own float64 result, far more
+    // than the reference's error.
     const fx = lstmFixtures().find((f) => f.name === 'seed_exercise_part3');
     if (!fx) throw new Error('fixture seed_exercise_part3 is missing');
     const lossWeights = {
@@ -160,8 +138,9 @@ describe('the seed exercise', () => {
       cN: Float64Array.from(fx.lossWeights.cN.data),
     };
     const grads = referenceLSTMGrads(seedConfig, params, x, undefined, undefined, lossWeights);
-    for (const name of Object.keys(params)) expectClose(grads.params[name], torch64[name], 1e-10, `d${name}`);
-    expectClose(grads.x, torch64.input, 1e-10, 'dinput');
+    for (const name of Object.keys(params))
+      expectClose(grads.params[name], SEED_EXERCISE_TORCH64.params[name], 1e-10, `d${name}`);
+    expectClose(grads.x, SEED_EXERCISE_TORCH64.input, 1e-10, 'dinput');
   });
 });
 

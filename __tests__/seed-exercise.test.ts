@@ -26,8 +26,14 @@ describe('the seed exercise', () => {
       // 6 significant digits as printed; 1e-9 absolute for the exact 0.0 PyTorch prints at step 7.
       expect(Math.abs(v - expected)).toBeLessThanOrEqual(Math.max(Math.abs(expected) * 5e-5, 1e-9));
     });
-    expect(p3.hN).toBeCloseTo(PYTORCH.hN, 6);
-    expect(p3.cN).toBeCloseTo(PYTORCH.cN, 6);
+    // h_n and c_n are printed to 6 decimals, so each stands for an interval of +-5e-7; a float32
+    // result one step (6e-8) from PyTorch's can round to the neighbouring printed value (on
+    // tensorflow, h_n is 0.76158452, PyTorch's 0.76158446). So: within that half unit, plus the
+    // 1e-6 relative that float32 results of two implementations may differ by (the next test
+    // compares at full precision).
+    const printed = (v: number, shown: number) => Math.abs(v - shown) <= 5e-7 + 1e-6 * Math.abs(shown);
+    expect({ hN: p3.hN, ok: printed(p3.hN, PYTORCH.hN) }).toEqual({ hN: p3.hN, ok: true });
+    expect({ cN: p3.cN, ok: printed(p3.cN, PYTORCH.cN) }).toEqual({ cN: p3.cN, ok: true });
   });
 
   test("parts 2 and 3 match PyTorch's float32 results to float32 precision", () => {
