@@ -31,8 +31,23 @@ export function registerStockBackends(): void {
   tf.registerBackend(ASYNC_READ_BACKEND, () => asyncReadOnly(cpuFactory() as tf.KernelBackend), -1);
   for (const kernel of tf.getKernelsForBackend('cpu')) {
     if (PACKAGE_KERNEL.test(kernel.kernelName)) continue;
-    for (const backendName of [STOCK_BACKEND, ASYNC_READ_BACKEND]) tf.registerKernel({ ...kernel, backendName });
+    tf.registerKernel({ ...kernel, backendName: STOCK_BACKEND });
+    tf.registerKernel({ ...kernel, backendName: ASYNC_READ_BACKEND, kernelFunc: insideKernel(kernel.kernelFunc) });
   }
+}
+
+/** How many kernels of the async-read backend are running: their own reads and writes are the device's. */
+let kernelDepth = 0;
+
+function insideKernel(kernelFunc: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    kernelDepth++;
+    try {
+      return kernelFunc(args);
+    } finally {
+      kernelDepth--;
+    }
+  };
 }
 
 /** Makes `backend.readSync` throw for data that a kernel wrote, as WebGPU's does for GPU data. */
@@ -40,13 +55,18 @@ function asyncReadOnly(backend: tf.KernelBackend): tf.KernelBackend {
   const fromJs = new WeakSet<object>();
   const write = backend.write.bind(backend);
   const readSync = backend.readSync.bind(backend);
+  // Only data written from outside a kernel (a tensor made from a JS array) stays readable: the
+  // CPU backend's kernels write their outputs through write() too.
   backend.write = (values, shape, dtype) => {
     const dataId = write(values, shape, dtype);
-    fromJs.add(dataId);
+    if (kernelDepth === 0) fromJs.add(dataId);
     return dataId;
   };
+  // The CPU backend's await data() calls readSync: it keeps the original.
+  backend.read = async (dataId) => readSync(dataId);
   backend.readSync = (dataId) => {
-    if (!fromJs.has(dataId)) {
+    // A kernel reads its inputs (a GPU kernel reads GPU memory); only a read from outside is refused.
+    if (kernelDepth === 0 && !fromJs.has(dataId)) {
       throw new Error(`${ASYNC_READ_BACKEND}: readSync of data a kernel computed; read it with await data()`);
     }
     return readSync(dataId);
