@@ -39,4 +39,12 @@ export {
 export type { DirectionKey, HasStateDict } from './io/keras';
 export { selectPrefix, stateDictFromSafetensors, stateDictToJSON, stateDictToSafetensors } from './io/formats';
 export { readSafetensors, writeSafetensors, SafetensorsError } from './io/safetensors';
-export type { SafetensorsDtype, SafetensorsEntry, SafetensorsFile, SafetensorsInput } from './io/safetensors';
+export type {
+  SafetensorsDtype,
+  SafetensorsEntry,
+  SafetensorsFile,
+  SafetensorsFloatDtype,
+  SafetensorsInput,
+  SafetensorsIntDtype,
+  SafetensorsWriteDtype,
+} from './io/safetensors';
