@@ -30,7 +30,7 @@ const STOCK_FILES = [
 
 // Files that use no tfjs backend (the float64 reference, the safetensors codec, the SIMD loops
 // on their own memory) or test the built package from outside run once, in the cpu project.
-const BACKEND_FREE = ['reference', 'safetensors', 'simd', 'package'];
+const BACKEND_FREE = ['reference', 'safetensors', 'simd', 'package', 'readme'];
 
 const projects: Config['projects'] = [
   ...presentBackends().map((backend) => ({
