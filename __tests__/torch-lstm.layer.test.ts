@@ -409,3 +409,25 @@ describe('memory', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('a TorchLSTM not yet in a model', () => {
+  test('has its weights from inputShape, as from inputSize; without either, says so', () => {
+    const before = tf.memory().numTensors;
+    for (const layer of [
+      torchLSTM({ hiddenSize: 4, inputShape: [null, 3], seed: 1 }),
+      torchLSTM({ hiddenSize: 4, batchInputShape: [2, 5, 3], seed: 1 }),
+      torchLSTM({ hiddenSize: 4, inputSize: 3, seed: 1 }),
+    ]) {
+      const sd = layer.stateDict();
+      expect(sd.weight_ih_l0.shape).toEqual([16, 3]);
+      tf.dispose(Object.values(sd));
+      // (tfjs' Layer.dispose refuses a layer never applied; its weights are freed directly.)
+      layer.weights.forEach((w) => w.dispose());
+    }
+    const unsized = torchLSTM({ hiddenSize: 4 });
+    expect(() => unsized.stateDict()).toThrow(
+      'TorchLSTM: the layer has no weights yet; give inputSize or inputShape, or apply it to an input',
+    );
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

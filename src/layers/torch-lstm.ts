@@ -235,10 +235,12 @@ export class TorchLSTM extends TorchLayer {
 
   protected ensureBuilt(): void {
     if (this.built) return;
-    if (this.inputSize === undefined) {
+    // inputShape (or batchInputShape) names the features as well as inputSize does.
+    const features = this.inputSize ?? this.batchInputShape?.[this.batchInputShape.length - 1];
+    if (features == null) {
       throw new Error('TorchLSTM: the layer has no weights yet; give inputSize or inputShape, or apply it to an input');
     }
-    this.build([null, null, this.inputSize]);
+    this.build([null, null, features]);
   }
 
   override getConfig(): tf.serialization.ConfigDict {
