@@ -101,8 +101,9 @@ function emptyBatch(x: tf.Tensor, h0: tf.Tensor, c0: tf.Tensor, w: LSTMWeights):
   const [steps] = x.shape;
   const [outputSize, hiddenSize] = [h0.shape[1] as number, c0.shape[1] as number];
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const inputs = args.slice(0, -1) as tf.Tensor[];
-    return { value: tf.zeros([0]), gradFunc: () => inputs.map((t) => tf.zerosLike(t)) };
+    // Only the shapes: the inputs themselves may be gone (disposed by a tidy) when the gradient runs.
+    const shapes = (args.slice(0, -1) as tf.Tensor[]).map((t) => t.shape);
+    return { value: tf.zeros([0]), gradFunc: () => shapes.map((shape) => tf.zeros(shape)) };
   });
   const empty = op(x, h0, c0, ...weightList(w));
   return {
