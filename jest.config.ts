@@ -6,7 +6,8 @@ import { presentBackends } from './__tests__/setup/backends';
 // report labels every file with the backend it ran on.
 const project = (backend: string, wasmThreads = 0) => ({
   displayName: wasmThreads ? `${backend}, ${wasmThreads} threads` : backend,
-  testEnvironment: 'node',
+  // tfjs-node's arrays come from Node's realm: its project shares those constructors.
+  testEnvironment: backend === 'tensorflow' ? '<rootDir>/__tests__/setup/tfjs-node-environment.ts' : 'node',
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] },
   setupFilesAfterEnv: ['<rootDir>/__tests__/setup/use-backend.ts'],
