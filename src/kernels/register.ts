@@ -18,6 +18,7 @@ import {
   LSTM_PRODUCT,
   registerLstmGradients,
 } from './lstm-gradient';
+import { registerBlockKernels } from './tensorflow-block';
 import { wasmOps } from './wasm-ops';
 
 export { LSTM_BACKWARD, LSTM_CACHE, LSTM_FORWARD, LSTM_FORWARD_PROJ };
@@ -88,13 +89,24 @@ function splitColumns(ops: KernelOps<Mat>, c: Mat, split: number): Mat[] {
 }
 
 /**
- * Whether the fused sequence kernels serve the current backend: `cpu` and `wasm` have them; other
- * backends (tensorflow, webgl, webgpu) use the composed tfjs ops of src/ops/bptt.ts.
+ * Whether the fused sequence kernels serve the current backend: `cpu` and `wasm` have them;
+ * `tensorflow` has its own (`hasBlockKernels`); other backends (webgl, webgpu) use the composed tfjs
+ * ops of src/ops/bptt.ts.
  */
 export function hasFusedKernels(): boolean {
   if (!enabled) return false;
   if (!registered) register();
   return tf.getKernel(LSTM_FORWARD, tf.getBackend()) !== undefined;
+}
+
+/**
+ * Whether the `tensorflow` backend's fused kernels (TensorFlow's BlockLSTM ops, see
+ * tensorflow-block.ts) serve the current backend. `setFusedKernels(false)` turns them off too.
+ */
+export function hasBlockKernels(): boolean {
+  if (!enabled || tf.getBackend() !== 'tensorflow') return false;
+  registerBlockKernels();
+  return true;
 }
 
 /**

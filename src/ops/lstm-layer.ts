@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { hasFusedKernels, LSTM_CACHE, LSTM_FORWARD, LSTM_FORWARD_PROJ } from '../kernels/register';
+import { hasBlockKernels, hasFusedKernels, LSTM_CACHE, LSTM_FORWARD, LSTM_FORWARD_PROJ } from '../kernels/register';
+import { blockLayer } from './block-layer';
 import { Gradients, lstmBackward, lstmForward, maskPadding, SequenceOptions, StepCache } from './bptt';
 import { FlowLabel, forgetMeans, openFlowSlot, recordInSlot } from './flow-recorder';
 import { LSTMWeights } from './weights';
@@ -32,10 +33,13 @@ export interface LayerResult {
  * (`h0` [N, P], `c0` [N, H]).
  *
  * - Without a gradient tape (inference), the forward runs as one fused kernel on `cpu` and
- *   `wasm` (src/kernels/), whichever the gradient mode.
+ *   `wasm` (src/kernels/), and as TensorFlow's BlockLSTMV2 op on `tensorflow` (block-layer.ts),
+ *   whichever the gradient mode.
  * - With `gradient: 'manual'` (the default), the gradient is the hand-derived BPTT: the fused
- *   backward kernel on `cpu` and `wasm` (the forward kernel's registered gradient),
- *   `lstmBackward`'s composed ops wrapped in `tf.customGrad` elsewhere.
+ *   backward kernel on `cpu` and `wasm` (the forward kernel's registered gradient), TensorFlow's
+ *   BlockLSTMGradV2 op on `tensorflow` (the same equations, written by TensorFlow; not with
+ *   projections or during a `gradientFlow` recording), `lstmBackward`'s composed ops wrapped in
+ *   `tf.customGrad` elsewhere.
  * - With `'autodiff'`, tfjs differentiates the composed ops of `lstmForward`.
  *
  * ```ts
@@ -57,6 +61,11 @@ export function lstmLayer(
     );
   }
   if (x.shape[1] === 0) return emptyBatch(x, h0, c0, w);
+  // TensorFlow's BlockLSTM ops have no projection, no device-side mask and no per-step gradient
+  // norms for gradientFlow (slot >= 0): those cases run the composed ops.
+  if (hasBlockKernels() && !w.weightHr && !options.validSteps && slot < 0 && x.shape[0] > 0) {
+    if (!tf.engine().isTapeOn() || options.gradient !== 'autodiff') return blockLayer(x, h0, c0, w, options);
+  }
   // The fused kernels take lengths as numbers; a mask on the device (validSteps) needs the composed ops.
   if (hasFusedKernels() && !options.validSteps) {
     // The kernel's registered gradient is the hand-derived BPTT; autodiff needs the composed ops.

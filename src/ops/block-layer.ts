@@ -1,0 +1,146 @@
+import * as tf from '@tensorflow/tfjs';
+
+import { BLOCK_OUTPUTS, BlockKernelAttrs, LSTM_BLOCK_BACKWARD, LSTM_BLOCK_FORWARD } from '../kernels/tensorflow-block';
+import { maskPadding, SequenceOptions } from './bptt';
+import { LSTMWeights } from './weights';
+
+/**
+ * One LSTM layer direction on the `tensorflow` backend as two TensorFlow ops, BlockLSTMV2 forward
+ * and BlockLSTMGradV2 backward (src/kernels/tensorflow-block.ts), attached by `tf.customGrad`.
+ * Without projections and without `validSteps` (the caller checks).
+ *
+ * BlockLSTM runs every sequence from step 0, so:
+ * - With `lengths`, it runs to the longest length; each output is zeroed past its sequence's end,
+ *   and h_n, c_n are taken at its last valid step. Nothing past a sequence's end reaches the loss,
+ *   so the op's gradient, given zero there, is exact.
+ * - The reverse direction reverses each sequence within its own length (the padding stays in
+ *   place), runs forward, and reverses the output back: each sequence starts at its last valid
+ *   step, as in PyTorch. That permutation of the time axis is its own inverse and its own
+ *   transpose, so the backward applies it to the output's gradient and to dx alike.
+ */
+export function blockLayer(
+  x: tf.Tensor,
+  h0: tf.Tensor,
+  c0: tf.Tensor,
+  w: LSTMWeights,
+  options: SequenceOptions,
+): { output: tf.Tensor; hN: tf.Tensor; cN: tf.Tensor } {
+  const [steps, batch, inputSize] = x.shape;
+  const hidden = c0.shape[1] as number;
+  // BlockLSTM logs a warning at every call (and copies each step's slices to align them) when
+  // batch * input or batch * hidden is odd: an odd batch then runs with one zero sample more,
+  // dropped from the results.
+  const rows = batch % 2 === 1 && (inputSize % 2 === 1 || hidden % 2 === 1) ? batch + 1 : batch;
+  const padRows = (t: tf.Tensor, axis: number) =>
+    rows === batch
+      ? t
+      : tf.pad(
+          t,
+          t.shape.map((_, k) => [0, k === axis ? 1 : 0] as [number, number]),
+        );
+  const dropRows = (t: tf.Tensor, axis: number) =>
+    rows === batch
+      ? t
+      : tf.slice(
+          t,
+          0,
+          t.shape.map((size, k) => (k === axis ? batch : size)),
+        );
+  const lengths = options.lengths?.some((len) => len < steps) ? options.lengths : undefined;
+  const last = Array.from({ length: batch }, (_, n) => (lengths ? lengths[n] : steps) - 1);
+  const attrs: BlockKernelAttrs = { seqLenMax: lengths ? Math.max(...lengths) : steps };
+  // The op's weights, made by tfjs ops so that autodiff takes their gradients to the parameters
+  // (and gives bias_ih and bias_hh a tensor each).
+  const kernel = tf.concat([tf.transpose(w.weightIh), tf.transpose(w.weightHh)], 0);
+  const bias = w.biasIh && w.biasHh ? tf.add(w.biasIh, w.biasHh) : tf.zeros([4 * hidden]);
+
+  // The index and mask tensors are made again for the backward pass: the caller's tidy disposes
+  // the forward's before the backward runs.
+  const constants = () => ({
+    permute: options.reverse ? timeReversal(steps, lengths) : (t: tf.Tensor) => t,
+    lastSteps: tf.tensor2d(
+      last.flatMap((t, n) => [t, n]),
+      [batch, 2],
+      'int32',
+    ),
+    valid: lengths ? validMask(steps, lengths) : undefined,
+  });
+  const stateShape = [batch, hidden];
+  const sizes = [steps * batch * hidden, batch * hidden, batch * hidden];
+
+  const forward = (xIn: tf.Tensor, h0In: tf.Tensor, c0In: tf.Tensor, kernelIn: tf.Tensor, biasIn: tf.Tensor) => {
+    const { permute, lastSteps, valid } = constants();
+    const inputs = { x: padRows(permute(xIn), 1), h0: padRows(h0In, 0), c0: padRows(c0In, 0), w: kernelIn, b: biasIn };
+    const outs = tf.engine().runKernel(LSTM_BLOCK_FORWARD, inputs, { ...attrs }) as tf.Tensor[];
+    const [cs, h] = [outs[1], outs[6]];
+    const hs = dropRows(h, 1);
+    const output = permute(valid ? tf.mul(hs, valid) : hs);
+    return { inputs, outs, output, hN: tf.gatherND(h, lastSteps), cN: tf.gatherND(cs, lastSteps) };
+  };
+
+  if (!tf.engine().isTapeOn()) {
+    const { output, hN, cN } = forward(maskPadding(x, lengths), h0, c0, kernel, bias);
+    return { output, hN, cN };
+  }
+
+  // customGrad's value is a single tensor, so output, h_n and c_n travel packed in one flat
+  // tensor (as in lstm-layer.ts's composedManual).
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [xIn, h0In, c0In, kernelIn, biasIn] = args as tf.Tensor[];
+    const fwd = forward(xIn, h0In, c0In, kernelIn, biasIn);
+    // The inputs are saved too: the caller may dispose them before the backward pass runs.
+    const { x: xs, h0: h0s, c0: c0s } = fwd.inputs;
+    save([xs, h0s, c0s, kernelIn, biasIn, ...fwd.outs]);
+    const value = tf.concat([tf.reshape(fwd.output, [-1]), tf.reshape(fwd.hN, [-1]), tf.reshape(fwd.cN, [-1])]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.tidy(() => {
+        const [xs, h0S, c0S, kernelS, biasS, ...outs] = saved;
+        const { permute, lastSteps, valid } = constants();
+        const [dOut, dhN, dcN] = tf.split(dy, sizes);
+        const shape = [steps, rows, hidden];
+        let dOutput = permute(tf.reshape(dOut, [steps, batch, hidden]));
+        if (valid) dOutput = tf.mul(dOutput, valid);
+        const hGrad = tf.add(padRows(dOutput, 1), tf.scatterND(lastSteps, tf.reshape(dhN, stateShape), shape));
+        const csGrad = tf.scatterND(lastSteps, tf.reshape(dcN, stateShape), shape);
+        const inputs: tf.NamedTensorMap = { x: xs, h0: h0S, c0: c0S, w: kernelS, b: biasS, hGrad, csGrad };
+        BLOCK_OUTPUTS.forEach((k, j) => (inputs[k] = outs[j]));
+        const [dx, dc0, dh0, dw, db] = tf.engine().runKernel(LSTM_BLOCK_BACKWARD, inputs, { ...attrs }) as tf.Tensor[];
+        return [permute(dropRows(dx, 1)), dropRows(dh0, 0), dropRows(dc0, 0), dw, db];
+      });
+    return { value, gradFunc };
+  });
+
+  const packed = op(maskPadding(x, lengths), h0, c0, kernel, bias);
+  const [output, hN, cN] = tf.split(packed, sizes);
+  packed.dispose();
+  return {
+    output: tf.reshape(output, [steps, batch, hidden]),
+    hN: tf.reshape(hN, stateShape),
+    cN: tf.reshape(cN, stateShape),
+  };
+}
+
+/** [T, N, 1], 1 at the steps inside each sequence and 0 past its end. */
+function validMask(steps: number, lengths: readonly number[]): tf.Tensor {
+  const values = new Float32Array(steps * lengths.length);
+  for (let t = 0; t < steps; t++) lengths.forEach((len, n) => (values[t * lengths.length + n] = t < len ? 1 : 0));
+  return tf.tensor3d(values, [steps, lengths.length, 1]);
+}
+
+/**
+ * Reverses the time axis of a [T, N, ...] tensor, each sequence within its own length when given
+ * `lengths` (step t < len goes to len - 1 - t; padding stays where it is).
+ */
+function timeReversal(steps: number, lengths?: readonly number[]): (t: tf.Tensor) => tf.Tensor {
+  if (!lengths) return (t) => tf.reverse(t, 0);
+  const batch = lengths.length;
+  const indices = new Int32Array(steps * batch * 2);
+  for (let t = 0; t < steps; t++) {
+    lengths.forEach((len, n) => {
+      indices.set([t < len ? len - 1 - t : t, n], (t * batch + n) * 2);
+    });
+  }
+  const index = tf.tensor3d(indices, [steps, batch, 2], 'int32');
+  return (t) => tf.gatherND(t, index);
+}
