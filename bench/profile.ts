@@ -7,6 +7,7 @@
  *   npx tsx bench/profile.ts                 # wasm
  *   npx tsx bench/profile.ts --threads 2     # wasm, multi-threaded (useThreadedWasm)
  *   npx tsx bench/profile.ts --backend cpu --steps 5
+ *   npx tsx bench/profile.ts --backend tensorflow  # BlockLSTMV2 / BlockLSTMGradV2 as TfjsLstmBlock*
  */
 import * as tf from '@tensorflow/tfjs';
 

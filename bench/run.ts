@@ -191,7 +191,7 @@ async function benchBackend(backend: string, sizes: Sizes, repeats: number, peer
   return rows;
 }
 
-/** wasm and cpu, and tensorflow where @tensorflow/tfjs-node is installed (not on these machines). */
+/** wasm and cpu, and tensorflow where @tensorflow/tfjs-node is installed (scripts/install-tfjs-node.sh). */
 function presentBackends(): string[] {
   if (hasTfjsNode()) return ['wasm', 'cpu', 'tensorflow'];
   console.log('tensorflow backend: @tensorflow/tfjs-node is not installed; its rows are skipped');
