@@ -9,6 +9,10 @@ export default defineConfig({
   dts: true,
   sourcemap: true,
   clean: true,
+  // Code both entries use (safetensors, state dicts) goes in a shared chunk in CommonJS too, as
+  // in ES modules: one copy, so that an error thrown from tfjs-lstm/node is instanceof the class
+  // tfjs-lstm exports.
+  splitting: true,
   target: 'es2020',
   tsconfig: 'tsconfig.build.json',
   external: [/^@tensorflow\//],

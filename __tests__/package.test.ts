@@ -26,6 +26,7 @@ describe('the built package', () => {
       cell: 'function',
       layer: 'function',
       node: 'function',
+      sameClass: true,
     });
   });
 

@@ -1,10 +1,23 @@
 // Loads the built package by its name, as a CommonJS user would.
 const tf = require('@tensorflow/tfjs');
-const { LSTM, LSTMCell, torchLSTM } = require('tfjs-lstm');
-const { fileSystem } = require('tfjs-lstm/node');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { LSTM, LSTMCell, SafetensorsError, torchLSTM } = require('tfjs-lstm');
+const { fileSystem, readStateDict } = require('tfjs-lstm/node');
 tf.env().set('PROD', true);
 const rnn = new LSTM({ inputSize: 2, hiddenSize: 3 });
 const [output] = rnn.forward(tf.ones([4, 1, 2]));
+// An error from one entry is an instance of the class the other exports: one copy of the code.
+const bad = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-lstm-')), 'bad.safetensors');
+fs.writeFileSync(bad, Buffer.from([1, 2, 3]));
+let sameClass = false;
+try {
+  readStateDict(bad);
+} catch (e) {
+  sameClass = e instanceof SafetensorsError;
+}
+fs.rmSync(path.dirname(bad), { recursive: true });
 console.log(
   JSON.stringify({
     format: 'cjs',
@@ -12,5 +25,6 @@ console.log(
     cell: typeof LSTMCell,
     layer: typeof torchLSTM,
     node: typeof fileSystem,
+    sameClass,
   }),
 );

@@ -1,10 +1,23 @@
 // Loads the built package by its name, as an ES-module user would.
 import * as tf from '@tensorflow/tfjs';
-import { LSTM, LSTMCell, torchLSTM } from 'tfjs-lstm';
-import { fileSystem } from 'tfjs-lstm/node';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { LSTM, LSTMCell, SafetensorsError, torchLSTM } from 'tfjs-lstm';
+import { fileSystem, readStateDict } from 'tfjs-lstm/node';
 tf.env().set('PROD', true);
 const rnn = new LSTM({ inputSize: 2, hiddenSize: 3 });
 const [output] = rnn.forward(tf.ones([4, 1, 2]));
+// An error from one entry is an instance of the class the other exports: one copy of the code.
+const bad = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-lstm-')), 'bad.safetensors');
+fs.writeFileSync(bad, Buffer.from([1, 2, 3]));
+let sameClass = false;
+try {
+  readStateDict(bad);
+} catch (e) {
+  sameClass = e instanceof SafetensorsError;
+}
+fs.rmSync(path.dirname(bad), { recursive: true });
 console.log(
   JSON.stringify({
     format: 'esm',
@@ -12,5 +25,6 @@ console.log(
     cell: typeof LSTMCell,
     layer: typeof torchLSTM,
     node: typeof fileSystem,
+    sameClass,
   }),
 );
