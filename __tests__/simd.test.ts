@@ -1,14 +1,11 @@
-import * as fs from 'fs';
-
 import { lstmSimd, LstmSimd } from '../src/kernels/simd/lstm-simd';
 import { simdLoops } from '../src/kernels/simd/simd-loops';
 import { jsLoops, StepLoops } from '../src/kernels/step-loops';
-import { assembledSource, BINARY_PATH } from '../scripts/wasm-assembler';
 import { expectClose } from './helpers/compare';
 import { mulberry32 } from '../src/util/random';
 
 // The WebAssembly SIMD loops (src/kernels/simd/) against their oracle, the JavaScript loops, on a
-// memory of their own: they do not need the wasm backend, so they run in every project.
+// memory of their own: they do not need the wasm backend, so they run once (jest.config.ts).
 
 let memory: WebAssembly.Memory;
 let simd: LstmSimd;
@@ -53,10 +50,6 @@ const ulpsFrom = (actual: number, exact: number) =>
 
 beforeEach(() => {
   top = 0;
-});
-
-test('the committed binary is what lstm-simd.wat assembles to (npm run build:wasm)', async () => {
-  expect(fs.readFileSync(BINARY_PATH, 'utf8')).toBe(await assembledSource());
 });
 
 describe.each(['unshared', 'shared'])('on %s memory', (kind) => {

@@ -2,6 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import wabt from 'wabt';
 
+import { TANH_SMALL_COEFFICIENTS, TANH_SMALL_LIMIT } from '../src/kernels/tanh';
+
 const DIR = path.join(__dirname, '..', 'src', 'kernels', 'simd');
 export const WAT_PATH = path.join(DIR, 'lstm-simd.wat');
 export const BINARY_PATH = path.join(DIR, 'lstm-simd-binary.ts');
@@ -16,7 +18,7 @@ const MEMORY_IMPORT = '(import "env" "memory" (memory 0))';
  */
 export async function assembleLstmSimd(shared = false): Promise<Uint8Array> {
   const w = await wabt();
-  let text = fs.readFileSync(WAT_PATH, 'utf8');
+  let text = withTanhConstants(fs.readFileSync(WAT_PATH, 'utf8'));
   if (!text.includes(MEMORY_IMPORT)) throw new Error(`lstm-simd.wat no longer imports its memory as ${MEMORY_IMPORT}`);
   if (shared) text = text.replace(MEMORY_IMPORT, '(import "env" "memory" (memory 0 65536 shared))');
   const features = { simd: true, multi_value: true, bulk_memory: true, threads: shared };
@@ -28,6 +30,20 @@ export async function assembleLstmSimd(shared = false): Promise<Uint8Array> {
   } finally {
     module.destroy();
   }
+}
+
+/**
+ * The .wat text with tanh.ts's numbers in place of `{tanh.c0}`..`{tanh.c6}` and `{tanh.limit}`,
+ * each four times (the lanes of an f32x4 constant): one source for the JavaScript and the SIMD
+ * tanh. Throws on a placeholder it does not know.
+ */
+export function withTanhConstants(text: string): string {
+  const values: Record<string, number> = { limit: TANH_SMALL_LIMIT };
+  TANH_SMALL_COEFFICIENTS.forEach((c, k) => (values[`c${k}`] = c));
+  return text.replace(/\{tanh\.(\w+)\}/g, (placeholder, name: string) => {
+    if (!(name in values)) throw new Error(`lstm-simd.wat: unknown placeholder ${placeholder}`);
+    return Array(4).fill(String(values[name])).join(' ');
+  });
 }
 
 /** The TypeScript file that carries the bytes: the module for unshared memory, then for shared. */

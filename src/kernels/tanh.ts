@@ -17,13 +17,16 @@ export const TANH_SMALL_LIMIT = 0.625;
 // Bound once: a global lookup per call is slow where the global object is not an ordinary one.
 const { abs, exp } = Math;
 
-const C0 = 0.9999999999379401;
-const C1 = -0.3333333051901511;
-const C2 = 0.1333320197788876;
-const C3 = -0.05394650644719464;
-const C4 = 0.02169988864604198;
-const C5 = -0.008176141035071752;
-const C6 = 0.0021422132692878538;
+/**
+ * P's coefficients, c0..c6 (of x^0..x^12 in x P(x^2)). The single source: scripts/wasm-assembler.ts
+ * writes them into lstm-simd.wat's polynomial where it says `{tanh.c0}`..`{tanh.c6}`.
+ */
+export const TANH_SMALL_COEFFICIENTS = [
+  0.9999999999379401, -0.3333333051901511, 0.1333320197788876, -0.05394650644719464, 0.02169988864604198,
+  -0.008176141035071752, 0.0021422132692878538,
+] as const;
+
+const [C0, C1, C2, C3, C4, C5, C6] = TANH_SMALL_COEFFICIENTS;
 
 /** tanh(x) for |x| < 0.625. */
 export function tanhSmall(x: number): number {

@@ -13,7 +13,9 @@
 ;; The helpers ($tanh, $cell, $grads) take and return vectors of four lanes. V8 does not inline
 ;; them, which costs a few cycles a call but keeps each formula written once.
 ;;
-;; Built into lstm-simd-binary.ts by `npm run build:wasm`; a test checks the two agree.
+;; Built into lstm-simd-binary.ts by `npm run build:wasm`, which first writes tanh.ts's numbers where
+;; this text says {tanh.c0}..{tanh.c6} (the polynomial's coefficients) and {tanh.limit} (0.625), each
+;; splat to four lanes; CI's `npm run build:wasm -- --check` fails when the committed binary differs.
 (module
   (import "env" "memory" (memory 0))
 
@@ -49,15 +51,15 @@
     (local.set $big (v128.bitselect (local.get $x) (local.get $big) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000)))
     ;; the polynomial, in x^2 (reusing u and p)
     (local.set $u (f32x4.mul (local.get $x) (local.get $x)))
-    (local.set $p (v128.const f32x4 0.0021422132692878538 0.0021422132692878538 0.0021422132692878538 0.0021422132692878538))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u)) (v128.const f32x4 -0.008176141035071752 -0.008176141035071752 -0.008176141035071752 -0.008176141035071752)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u)) (v128.const f32x4 0.02169988864604198 0.02169988864604198 0.02169988864604198 0.02169988864604198)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u)) (v128.const f32x4 -0.05394650644719464 -0.05394650644719464 -0.05394650644719464 -0.05394650644719464)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u)) (v128.const f32x4 0.1333320197788876 0.1333320197788876 0.1333320197788876 0.1333320197788876)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u)) (v128.const f32x4 -0.3333333051901511 -0.3333333051901511 -0.3333333051901511 -0.3333333051901511)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u)) (v128.const f32x4 0.9999999999379401 0.9999999999379401 0.9999999999379401 0.9999999999379401)))
+    (local.set $p (v128.const f32x4 {tanh.c6}))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u)) (v128.const f32x4 {tanh.c5})))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u)) (v128.const f32x4 {tanh.c4})))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u)) (v128.const f32x4 {tanh.c3})))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u)) (v128.const f32x4 {tanh.c2})))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u)) (v128.const f32x4 {tanh.c1})))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $u)) (v128.const f32x4 {tanh.c0})))
     (v128.bitselect (f32x4.mul (local.get $x) (local.get $p)) (local.get $big)
-      (f32x4.lt (local.get $a) (v128.const f32x4 0.625 0.625 0.625 0.625))))
+      (f32x4.lt (local.get $a) (v128.const f32x4 {tanh.limit}))))
 
   ;; ---- forward
 
