@@ -1,30 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { LayerOptions, lstmForward, lstmLayer, LSTMWeights } from '../src';
+import { lstmForward, lstmLayer } from '../src';
 import { hasFusedKernels, setFusedKernels } from '../src/kernels/register';
 import { matMulJs } from '../src/kernels/matmul-js';
 import { setSimdLoops } from '../src/kernels/simd/lstm-simd';
 import { TANH_SMALL_LIMIT, tanhJs, tanhSmall } from '../src/kernels/tanh';
 import { expectClose } from './helpers/compare';
+import { disposeLayerProblem, LayerCase, layerLoss, layerProblem, LayerProblem } from './helpers/layer-problem';
 
 // The fused kernels (src/kernels/) against their oracle, the composed tfjs ops of src/ops/bptt.ts,
 // on this backend: same forward within float32 rounding, same hand-derived gradients.
 
 declare const __TFJS_BACKEND__: string;
 
-interface Case {
-  name: string;
-  steps: number;
-  batch: number;
-  input: number;
-  hidden: number;
-  proj?: number;
-  bias?: boolean;
-  reverse?: boolean;
-  lengths?: number[];
-}
-
-const cases: Case[] = [
+const cases: LayerCase[] = [
   { name: 'plain', steps: 6, batch: 3, input: 4, hidden: 5 },
   { name: 'no bias, reverse', steps: 5, batch: 2, input: 3, hidden: 4, bias: false, reverse: true },
   { name: 'projections', steps: 5, batch: 3, input: 2, hidden: 6, proj: 3 },
@@ -43,39 +32,11 @@ const cases: Case[] = [
   { name: 'hidden 64, 30 steps', steps: 30, batch: 5, input: 16, hidden: 64 },
 ];
 
-function problem(c: Case, seed: number) {
-  const v = (shape: number[], k: number, scale = 1) =>
-    tf.tidy(() => tf.variable(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed + k), scale)));
-  const p = c.proj ?? c.hidden;
-  const bound = 1 / Math.sqrt(c.hidden);
-  const w: LSTMWeights = {
-    weightIh: v([4 * c.hidden, c.input], 1, bound * 2),
-    weightHh: v([4 * c.hidden, p], 2, bound * 2),
-  };
-  if (c.bias !== false) {
-    w.biasIh = v([4 * c.hidden], 3, bound);
-    w.biasHh = v([4 * c.hidden], 4, bound);
-  }
-  if (c.proj) w.weightHr = v([c.proj, c.hidden], 5, bound * 2);
-  return {
-    x: v([c.steps, c.batch, c.input], 6),
-    h0: v([c.batch, p], 7, 0.5),
-    c0: v([c.batch, c.hidden], 8, 0.5),
-    w,
-    options: { reverse: c.reverse, lengths: c.lengths, gradient: 'manual' } as LayerOptions,
-    weights: [c.steps * c.batch * p, c.batch * p, c.batch * c.hidden].map((n, k) =>
-      tf.randomNormal([n], 0, 1, 'float32', seed + 10 + k),
-    ),
-  };
-}
-
-type Problem = ReturnType<typeof problem>;
-
 /**
  * Gradients of sum(output * w1) + sum(hN * w2) + sum(cN * w3) with respect to every tensor; with
  * `simd` false, the wasm kernels run their JavaScript loops.
  */
-function run(p: Problem, fused: boolean, simd = true) {
+function run(p: LayerProblem, fused: boolean, simd = true) {
   setFusedKernels(fused);
   setSimdLoops(simd);
   try {
@@ -85,8 +46,7 @@ function run(p: Problem, fused: boolean, simd = true) {
     });
     const { value, grads } = tf.variableGrads(() => {
       const r = lstmLayer(p.x, p.h0, p.c0, p.w, p.options);
-      const terms = [r.output, r.hN, r.cN].map((t, k) => tf.sum(tf.mul(tf.reshape(t, [-1]), p.weights[k])));
-      return tf.addN(terms) as tf.Scalar;
+      return layerLoss(p, r);
     });
     const g = Object.fromEntries(Object.entries(grads).map(([k, t]) => [k, Array.from(t.dataSync())]));
     tf.dispose([value, ...Object.values(grads)]);
@@ -108,7 +68,7 @@ describe(`fused kernels on ${__TFJS_BACKEND__}`, () => {
   const runs = loops.flatMap((l) => cases.map((c, k) => [`${c.name}, ${l}`, c, k, l === 'SIMD loops'] as const));
 
   test.each(runs)('match the composed ops: %s', (_name, c, k, simd) => {
-    const p = problem(c, 100 * k);
+    const p = layerProblem(c, 100 * k);
     const fused = run(p, true, simd);
     const composed = run(p, false);
     // Forward: the same function up to float32 rounding (the kernels sum and activate in their
@@ -116,11 +76,11 @@ describe(`fused kernels on ${__TFJS_BACKEND__}`, () => {
     ['output', 'h_n', 'c_n'].forEach((name, j) => expectClose(fused.forward[j], composed.forward[j], 1e-6, name));
     expect(Object.keys(fused.grads).sort()).toEqual(Object.keys(composed.grads).sort());
     for (const key of Object.keys(composed.grads)) expectClose(fused.grads[key], composed.grads[key], 1e-5, `d${key}`);
-    tf.dispose([p.x, p.h0, p.c0, ...Object.values(p.w), ...p.weights]);
+    disposeLayerProblem(p);
   });
 
   test('free every buffer they make', () => {
-    const p = problem(cases[4], 7);
+    const p = layerProblem(cases[4], 7);
     const backend = tf.engine().backend as unknown as { numDataIds(): number };
     run(p, true);
     const ids = backend.numDataIds();
@@ -128,11 +88,11 @@ describe(`fused kernels on ${__TFJS_BACKEND__}`, () => {
     for (let k = 0; k < 3; k++) run(p, true);
     expect(backend.numDataIds()).toBe(ids);
     expect(tf.memory().numTensors).toBe(tensors);
-    tf.dispose([p.x, p.h0, p.c0, ...Object.values(p.w), ...p.weights]);
+    disposeLayerProblem(p);
   });
 
   test('inference takes the fused forward for both gradient modes: the same numbers', () => {
-    const p = problem(cases[2], 9);
+    const p = layerProblem(cases[2], 9);
     const manual = tf.tidy(() => Array.from(lstmLayer(p.x, p.h0, p.c0, p.w, { gradient: 'manual' }).output.dataSync()));
     const autodiff = tf.tidy(() =>
       Array.from(lstmLayer(p.x, p.h0, p.c0, p.w, { gradient: 'autodiff' }).output.dataSync()),
@@ -140,7 +100,7 @@ describe(`fused kernels on ${__TFJS_BACKEND__}`, () => {
     expect(autodiff).toEqual(manual);
     const composed = tf.tidy(() => Array.from(lstmForward(p.x, p.h0, p.c0, p.w).output.dataSync()));
     expectClose(manual, composed, 1e-6, 'fused vs composed');
-    tf.dispose([p.x, p.h0, p.c0, ...Object.values(p.w), ...p.weights]);
+    disposeLayerProblem(p);
   });
 });
 

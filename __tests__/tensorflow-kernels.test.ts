@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { gradientFlow, LayerOptions, lstmLayer, LSTMWeights } from '../src';
+import { gradientFlow, LayerOptions, lstmLayer } from '../src';
 import { hasBlockKernels, hasFusedKernels, setFusedKernels } from '../src/kernels/register';
 import { LSTM_BLOCK_BACKWARD, LSTM_BLOCK_FORWARD } from '../src/kernels/tensorflow-block';
 import { expectClose } from './helpers/compare';
+import { disposeLayerProblem, LayerCase, layerLoss, layerProblem, LayerProblem } from './helpers/layer-problem';
 
 // On the tensorflow backend (tfjs-node), a layer direction runs as TensorFlow's BlockLSTMV2 and
 // BlockLSTMGradV2 ops (src/ops/block-layer.ts). Checked here against the composed tfjs ops of
@@ -14,19 +15,7 @@ declare const __TFJS_BACKEND__: string;
 
 const onTensorflow = __TFJS_BACKEND__ === 'tensorflow';
 
-interface Case {
-  name: string;
-  steps: number;
-  batch: number;
-  input: number;
-  hidden: number;
-  proj?: number;
-  bias?: boolean;
-  reverse?: boolean;
-  lengths?: number[];
-}
-
-const cases: Case[] = [
+const cases: LayerCase[] = [
   { name: 'plain', steps: 6, batch: 4, input: 4, hidden: 6 },
   { name: 'no bias, reverse', steps: 5, batch: 2, input: 3, hidden: 4, bias: false, reverse: true },
   { name: 'lengths', steps: 7, batch: 4, input: 3, hidden: 4, lengths: [7, 2, 1, 5] },
@@ -37,36 +26,6 @@ const cases: Case[] = [
   { name: 'one step, batch 1, hidden 1', steps: 1, batch: 1, input: 1, hidden: 1 },
   { name: 'hidden 64, 30 steps', steps: 30, batch: 5, input: 16, hidden: 64 },
 ];
-
-function problem(c: Case, seed: number) {
-  const v = (shape: number[], k: number, scale = 1) =>
-    tf.tidy(() => tf.variable(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed + k), scale)));
-  const p = c.proj ?? c.hidden;
-  const bound = 1 / Math.sqrt(c.hidden);
-  const w: LSTMWeights = {
-    weightIh: v([4 * c.hidden, c.input], 1, bound * 2),
-    weightHh: v([4 * c.hidden, p], 2, bound * 2),
-  };
-  if (c.bias !== false) {
-    w.biasIh = v([4 * c.hidden], 3, bound);
-    w.biasHh = v([4 * c.hidden], 4, bound);
-  }
-  if (c.proj) w.weightHr = v([c.proj, c.hidden], 5, bound * 2);
-  return {
-    x: v([c.steps, c.batch, c.input], 6),
-    h0: v([c.batch, p], 7, 0.5),
-    c0: v([c.batch, c.hidden], 8, 0.5),
-    w,
-    options: { reverse: c.reverse, lengths: c.lengths } as LayerOptions,
-    weights: [c.steps * c.batch * p, c.batch * p, c.batch * c.hidden].map((n, k) =>
-      tf.randomNormal([n], 0, 1, 'float32', seed + 10 + k),
-    ),
-  };
-}
-
-type Problem = ReturnType<typeof problem>;
-
-const disposeProblem = (p: Problem) => tf.dispose([p.x, p.h0, p.c0, ...Object.values(p.w), ...p.weights]);
 
 /** How often each BlockLSTM kernel ran during `f`. */
 function countBlockKernels<T>(f: () => T): { result: T; forward: number; backward: number } {
@@ -89,7 +48,7 @@ function countBlockKernels<T>(f: () => T): { result: T; forward: number; backwar
  * The forward (inference) and the gradients of sum(output * w1) + sum(hN * w2) + sum(cN * w3)
  * with respect to every tensor, and how often the BlockLSTM kernels ran for them.
  */
-function run(p: Problem, fused: boolean, options: LayerOptions = {}) {
+function run(p: LayerProblem, fused: boolean, options: LayerOptions = {}) {
   setFusedKernels(fused);
   try {
     const opts = { ...p.options, ...options };
@@ -102,8 +61,7 @@ function run(p: Problem, fused: boolean, options: LayerOptions = {}) {
     const training = countBlockKernels(() =>
       tf.variableGrads(() => {
         const r = lstmLayer(p.x, p.h0, p.c0, p.w, opts);
-        const terms = [r.output, r.hN, r.cN].map((t, k) => tf.sum(tf.mul(tf.reshape(t, [-1]), p.weights[k])));
-        return tf.addN(terms) as tf.Scalar;
+        return layerLoss(p, r);
       }),
     );
     const { value, grads } = training.result;
@@ -135,7 +93,7 @@ function run(p: Problem, fused: boolean, options: LayerOptions = {}) {
   });
 
   test.each(cases.map((c, k) => [c.name, c, k] as const))('match the composed ops: %s', (_name, c, k) => {
-    const p = problem(c, 100 * k);
+    const p = layerProblem(c, 100 * k);
     const fused = run(p, true);
     const composed = run(p, false);
     // One forward op for inference; one forward and one backward op for the gradients.
@@ -146,38 +104,38 @@ function run(p: Problem, fused: boolean, options: LayerOptions = {}) {
     for (const key of Object.keys(composed.grads)) expectClose(fused.grads[key], composed.grads[key], 1e-5, `d${key}`);
     // bias_ih and bias_hh share a value but not a tensor (a caller may dispose each).
     expect(fused.distinctBiasGrads).toBe(c.bias !== false);
-    disposeProblem(p);
+    disposeLayerProblem(p);
   });
 
   test('projections run the composed ops', () => {
-    const p = problem({ name: 'projections', steps: 4, batch: 2, input: 3, hidden: 4, proj: 2 }, 5);
+    const p = layerProblem({ name: 'projections', steps: 4, batch: 2, input: 3, hidden: 4, proj: 2 }, 5);
     expect(run(p, true).calls).toEqual([0, 0, 0, 0]);
-    disposeProblem(p);
+    disposeLayerProblem(p);
   });
 
   test("gradient: 'autodiff' differentiates the composed ops, and infers with the fused op", () => {
-    const p = problem(cases[3], 11);
+    const p = layerProblem(cases[3], 11);
     const autodiff = run(p, true, { gradient: 'autodiff' });
     expect(autodiff.calls).toEqual([1, 0, 0, 0]);
     const manual = run(p, true);
     autodiff.forward.forEach((values, j) => expect(values).toEqual(manual.forward[j]));
     for (const key of Object.keys(manual.grads)) expectClose(autodiff.grads[key], manual.grads[key], 1e-5, `d${key}`);
-    disposeProblem(p);
+    disposeLayerProblem(p);
   });
 
   test('a gradientFlow recording runs the composed ops (they give the per-step norms)', () => {
-    const p = problem(cases[0], 13);
+    const p = layerProblem(cases[0], 13);
     const { result, forward, backward } = countBlockKernels(() =>
       gradientFlow(() => tf.sum(lstmLayer(p.x, p.h0, p.c0, p.w, p.options).output) as tf.Scalar),
     );
     expect([forward, backward]).toEqual([0, 0]);
     expect(result.flow[0].dhNorm).toHaveLength(cases[0].steps);
     tf.dispose(Object.values(result.grads));
-    disposeProblem(p);
+    disposeLayerProblem(p);
   });
 
   test('free every tensor and TensorFlow handle they make', () => {
-    const p = problem(cases[5], 7);
+    const p = layerProblem(cases[5], 7);
     const backend = tf.engine().backend as unknown as { numDataIds(): number };
     run(p, true);
     const ids = backend.numDataIds();
@@ -185,7 +143,7 @@ function run(p: Problem, fused: boolean, options: LayerOptions = {}) {
     for (let k = 0; k < 3; k++) run(p, true);
     expect(backend.numDataIds()).toBe(ids);
     expect(tf.memory().numTensors).toBe(tensors);
-    disposeProblem(p);
+    disposeLayerProblem(p);
   });
 });
 
