@@ -10,7 +10,7 @@ const rnn = new LSTM({ inputSize: 2, hiddenSize: 3 });
 const [output] = rnn.forward(tf.ones([4, 1, 2]));
 // An error from one entry is an instance of the class the other exports: one copy of the code.
 const bad = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-lstm-')), 'bad.safetensors');
-fs.writeFileSync(bad, Buffer.from([1, 2, 3]));
+fs.writeFileSync(bad, new Uint8Array([1, 2, 3]));
 let sameClass = false;
 try {
   readStateDict(bad);
