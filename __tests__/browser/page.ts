@@ -1,0 +1,361 @@
+/**
+ * The browser test page: bundled by esbuild (bundle.ts) with tfjs-lstm resolved by name to its
+ * built ES modules, served by run.ts and driven by playwright-core in headless Chromium. Each
+ * check runs on the backend the runner asks for and reports to the runner as it finishes
+ * (`window.reportResult`, a playwright binding); this file asserts nothing Node-specific.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { LSTM, torchLSTM, type GradientMode } from 'tfjs-lstm';
+
+interface Arr {
+  shape: number[];
+  data: number[];
+}
+
+interface LSTMFixture {
+  name: string;
+  config: {
+    inputSize: number;
+    hiddenSize: number;
+    numLayers: number;
+    bias: boolean;
+    batchFirst: boolean;
+    bidirectional: boolean;
+    projSize: number;
+  };
+  params: Record<string, Arr>;
+  input: Arr;
+  hx: { h: Arr; c: Arr } | null;
+  lengths: number[] | null;
+  output: Arr;
+  hN: Arr;
+  cN: Arr;
+  lossWeights: { output: Arr; hN: Arr; cN: Arr };
+  grads: { params: Record<string, Arr>; input: Arr; h0: Arr | null; c0: Arr | null };
+}
+
+export interface SuiteInput {
+  fixtures: LSTMFixture[];
+  /** PyTorch's float64 gradients of seed_exercise_part3 (SEED_EXERCISE_TORCH64). */
+  seedTorch64: { params: Record<string, number[]>; input: number[] };
+}
+
+export interface CheckResult {
+  backend: string;
+  name: string;
+  ok: boolean;
+  ms: number;
+  detail?: string;
+  error?: string;
+}
+
+export interface Probe {
+  backends: Record<string, boolean>;
+  webgpu: string;
+  webgl?: Record<string, unknown>;
+  userAgent: string;
+}
+
+declare global {
+  interface Window {
+    reportResult?: (result: CheckResult) => Promise<void>;
+    suite: { probe(): Promise<Probe>; run(backend: string, input: SuiteInput): Promise<CheckResult[]> };
+  }
+}
+
+setWasmPaths('/wasm/');
+tf.env().set('PROD', true);
+
+/**
+ * Tolerances per backend, relative (largest absolute error over largest absolute value), as the
+ * Node suite measures them. cpu and wasm are the Node suite's own; webgl runs float32 textures
+ * here (WEBGL_RENDER_FLOAT32_ENABLED) but its GPU math (tanh, exp, sums in the shaders) is
+ * SwiftShader's, not correctly rounded: see the README for the errors measured.
+ */
+const TOLERANCES: Record<string, { forward: number; grad: number; seed: { rtol: number; atol: number } }> = {
+  cpu: { forward: 1e-5, grad: 1e-4, seed: { rtol: 1.3e-6, atol: 1e-5 } },
+  wasm: { forward: 1e-5, grad: 1e-4, seed: { rtol: 1.3e-6, atol: 1e-5 } },
+  webgl: { forward: 1e-5, grad: 1e-4, seed: { rtol: 1.3e-6, atol: 1e-5 } },
+  webgpu: { forward: 1e-5, grad: 1e-4, seed: { rtol: 1.3e-6, atol: 1e-5 } },
+};
+
+function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  if (actual.length !== expected.length) throw new Error(`length ${actual.length} != expected ${expected.length}`);
+  let maxDiff = 0;
+  let maxRef = 0;
+  for (let k = 0; k < actual.length; k++) {
+    const diff = Math.abs(actual[k] - expected[k]);
+    if (!(diff <= maxDiff)) maxDiff = Number.isNaN(diff) ? Infinity : diff;
+    maxRef = Math.max(maxRef, Math.abs(expected[k]));
+  }
+  return maxRef === 0 ? maxDiff : maxDiff / maxRef;
+}
+
+/** Worst-case errors seen by a check, for its report line. */
+class Errors {
+  private worst = new Map<string, number>();
+
+  close(label: string, t: tf.Tensor, expected: Arr | number[], tol: number): void {
+    const shape = Array.isArray(expected) ? t.shape : expected.shape;
+    if (t.shape.join() !== shape.join()) throw new Error(`${label}: shape [${t.shape}] != [${shape}]`);
+    const err = relativeError(t.dataSync(), Array.isArray(expected) ? expected : expected.data);
+    this.note(label.startsWith('d') ? 'grad' : 'forward', err);
+    if (!(err <= tol)) throw new Error(`${label}: relative error ${err.toExponential(2)} exceeds ${tol}`);
+  }
+
+  /** torch.testing.assert_close's elementwise test; notes the largest |a - b| / (atol + rtol |b|). */
+  allClose(label: string, t: tf.Tensor, expected: number[], { rtol, atol }: { rtol: number; atol: number }): void {
+    const a = t.dataSync();
+    let worst = 0;
+    for (let k = 0; k < a.length; k++) {
+      const ratio = Math.abs(a[k] - expected[k]) / (atol + rtol * Math.abs(expected[k]));
+      if (!(ratio <= worst)) worst = Number.isNaN(ratio) ? Infinity : ratio;
+    }
+    this.note('seed64 ratio', worst);
+    if (!(worst <= 1)) {
+      throw new Error(`${label}: differs from PyTorch's float64 by ${worst.toFixed(2)} x (${atol} + ${rtol} |b|)`);
+    }
+  }
+
+  note(key: string, value: number): void {
+    this.worst.set(key, Math.max(this.worst.get(key) ?? 0, value));
+  }
+
+  toString(): string {
+    return [...this.worst].map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ');
+  }
+}
+
+const tensor = (a: Arr) => tf.tensor(a.data, a.shape, 'float32');
+const variable = (a: Arr) => tf.tidy(() => tf.variable(tensor(a)));
+
+function loadFixture(fx: LSTMFixture, gradient: GradientMode): LSTM {
+  const rnn = new LSTM({ ...fx.config, gradient });
+  const dict = Object.fromEntries(Object.entries(fx.params).map(([k, a]) => [k, tensor(a)]));
+  rnn.loadStateDict(dict);
+  tf.dispose(Object.values(dict));
+  return rnn;
+}
+
+/** Forward results, then the gradients of sum(out W_o) + sum(h_n W_h) + sum(c_n W_c), both modes. */
+function fixtureCheck(fx: LSTMFixture, input: SuiteInput, backend: string, errors: Errors): void {
+  const tol = TOLERANCES[backend];
+  for (const gradient of ['manual', 'autodiff'] as GradientMode[]) {
+    const rnn = loadFixture(fx, gradient);
+    const before = tf.memory().numTensors;
+    const x = variable(fx.input);
+    const h0 = fx.hx ? variable(fx.hx.h) : null;
+    const c0 = fx.hx ? variable(fx.hx.c) : null;
+    const state = h0 && c0 ? ([h0, c0] as [tf.Tensor, tf.Tensor]) : null;
+    const options = fx.lengths ? { lengths: fx.lengths } : {};
+    try {
+      if (gradient === 'manual') {
+        const [output, [hN, cN]] = rnn.forward(x, state, options);
+        errors.close('output', output, fx.output, tol.forward);
+        errors.close('h_n', hN, fx.hN, tol.forward);
+        errors.close('c_n', cN, fx.cN, tol.forward);
+        tf.dispose([output, hN, cN]);
+      }
+      const w = [fx.lossWeights.output, fx.lossWeights.hN, fx.lossWeights.cN].map(tensor);
+      const { value, grads } = tf.variableGrads(() => {
+        const [out, [h, c]] = rnn.forward(x, state, options);
+        return tf.addN([tf.sum(tf.mul(out, w[0])), tf.sum(tf.mul(h, w[1])), tf.sum(tf.mul(c, w[2]))]) as tf.Scalar;
+      });
+      const params = rnn.namedParameters();
+      if (fx.name === 'seed_exercise_part3') {
+        // Saturated gates (docs/bptt.md, section 9): against PyTorch's float64, element by element.
+        for (const [name, v] of params)
+          errors.allClose(`${gradient} d${name}`, grads[v.name], input.seedTorch64.params[name], tol.seed);
+        errors.allClose(`${gradient} dinput`, grads[x.name], input.seedTorch64.input, tol.seed);
+      } else {
+        for (const [name, v] of params)
+          errors.close(`d${name} (${gradient})`, grads[v.name], fx.grads.params[name], tol.grad);
+        errors.close(`dinput (${gradient})`, grads[x.name], fx.grads.input, tol.grad);
+      }
+      if (h0 && c0 && fx.grads.h0 && fx.grads.c0) {
+        errors.close(`dh_0 (${gradient})`, grads[h0.name], fx.grads.h0, tol.grad);
+        errors.close(`dc_0 (${gradient})`, grads[c0.name], fx.grads.c0, tol.grad);
+      }
+      tf.dispose([value, ...w, ...Object.values(grads)]);
+    } finally {
+      tf.dispose([x, ...(h0 && c0 ? [h0, c0] : [])]);
+    }
+    if (tf.memory().numTensors !== before) throw new Error(`${tf.memory().numTensors - before} tensors left behind`);
+    rnn.dispose();
+  }
+}
+
+/** A small regression a TorchLSTM can learn: the mean of the first feature over the sequence. */
+function regressionData(n: number, steps: number): { x: tf.Tensor3D; y: tf.Tensor2D } {
+  let s = 7;
+  const next = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+  const x = Float32Array.from({ length: n * steps * 3 }, next);
+  const y = new Float32Array(n);
+  for (let b = 0; b < n; b++) for (let t = 0; t < steps; t++) y[b] += x[(b * steps + t) * 3] / steps;
+  return { x: tf.tensor3d(x, [n, steps, 3]), y: tf.tensor2d(y, [n, 1]) };
+}
+
+function makeModel(): tf.Sequential {
+  const model = tf.sequential({
+    layers: [torchLSTM({ hiddenSize: 8, inputShape: [null, 3], seed: 1 }), tf.layers.dense({ units: 1 })],
+  });
+  model.compile({ optimizer: tf.train.adam(0.02), loss: 'meanSquaredError' });
+  return model;
+}
+
+function sameBits(a: Float32Array, b: Float32Array): boolean {
+  return a.length === b.length && a.every((v, k) => Object.is(v, b[k]));
+}
+
+/** model.fit, then model.save to `url` and tf.loadLayersModel: the same weights and predictions, bit for bit. */
+async function fitSaveLoad(errors: Errors): Promise<void> {
+  const before = tf.memory().numTensors;
+  const { x, y } = regressionData(32, 8);
+  const model = makeModel();
+  const history = await model.fit(x, y, { epochs: 10, batchSize: 16, shuffle: false, verbose: 0 });
+  const losses = history.history.loss as number[];
+  errors.note(`loss ${losses[0].toFixed(4)} ->`, losses[losses.length - 1]);
+  if (!(losses[losses.length - 1] < 0.7 * losses[0])) throw new Error(`model.fit: loss ${losses} did not fall by 30%`);
+  const expected = model.predict(x) as tf.Tensor;
+  const expectedData = (await expected.data()) as Float32Array;
+  for (const url of ['indexeddb://tfjs-lstm-browser-test', 'localstorage://tfjs-lstm-browser-test']) {
+    await model.save(url);
+    const loaded = await tf.loadLayersModel(url);
+    try {
+      const className = loaded.layers[0].getClassName();
+      if (className !== 'TorchLSTM') throw new Error(`${url}: the first layer loaded as ${className}`);
+      const w0 = model.getWeights();
+      const w1 = loaded.getWeights();
+      for (let k = 0; k < w0.length; k++) {
+        if (!sameBits((await w0[k].data()) as Float32Array, (await w1[k].data()) as Float32Array)) {
+          throw new Error(`${url}: weight ${k} (${w0[k].shape}) differs after loading`);
+        }
+      }
+      const got = loaded.predict(x) as tf.Tensor;
+      const same = sameBits((await got.data()) as Float32Array, expectedData);
+      got.dispose();
+      if (!same) throw new Error(`${url}: the reloaded model's predictions differ`);
+    } finally {
+      loaded.dispose();
+      await tf.io.removeModel(url);
+    }
+  }
+  tf.dispose([x, y, expected]);
+  model.optimizer.dispose(); // (an optimizer instance passed to compile is the caller's)
+  model.dispose();
+  if (tf.memory().numTensors !== before) throw new Error(`${tf.memory().numTensors - before} tensors left behind`);
+}
+
+type Memory = tf.MemoryInfo & { numBytesInGPU?: number; numBytesInGPUAllocated?: number };
+
+function memoryDelta(before: Memory, after: Memory): string[] {
+  const changed: string[] = [];
+  for (const key of ['numTensors', 'numDataBuffers', 'numBytes', 'numBytesInGPU'] as const) {
+    if (before[key] !== after[key]) changed.push(`${key} ${before[key]} -> ${after[key]}`);
+  }
+  return changed;
+}
+
+/** 100 forwards, 20 training steps in each gradient mode and 20 of model.trainOnBatch: nothing left behind. */
+async function leaks(backend: string, errors: Errors): Promise<void> {
+  const x = tf.randomNormal([6, 4, 3], 0, 1, 'float32', 1);
+  const target = tf.randomNormal([6, 4, 16], 0, 1, 'float32', 2);
+  const rnns = (['manual', 'autodiff'] as GradientMode[]).map(
+    (gradient) => new LSTM({ inputSize: 3, hiddenSize: 8, numLayers: 2, bidirectional: true, seed: 3, gradient }),
+  );
+  const optimizers = rnns.map(() => tf.train.adam(0.01));
+  const { x: fx, y: fy } = regressionData(16, 6);
+  const model = makeModel();
+  const step = (k: number) =>
+    optimizers[k].minimize(() => tf.losses.meanSquaredError(target, rnns[k].forward(x)[0]) as tf.Scalar);
+  const forward = () => {
+    const [out, [h, c]] = rnns[0].forward(x);
+    const sum = tf.sum(out);
+    tf.dispose([out, h, c]);
+    return sum;
+  };
+  // Warm up: the optimizers' slots, compiled shader programs and pooled textures exist before counting.
+  forward().dispose();
+  step(0);
+  step(1);
+  await model.trainOnBatch(fx, fy);
+  await tf.nextFrame();
+  const before = tf.memory() as Memory;
+  let last: tf.Tensor | null = null;
+  for (let k = 0; k < 100; k++) {
+    last?.dispose();
+    last = forward();
+  }
+  await last?.data();
+  last?.dispose();
+  for (let k = 0; k < 20; k++) for (const m of [0, 1]) step(m);
+  for (let k = 0; k < 20; k++) await model.trainOnBatch(fx, fy);
+  await tf.nextFrame();
+  const after = tf.memory() as Memory;
+  errors.note('tensors', after.numTensors);
+  if (backend === 'webgl') errors.note('GPU bytes in tensors', after.numBytesInGPU ?? NaN);
+  const changed = memoryDelta(before, after);
+  tf.dispose([x, target, fx, fy]);
+  rnns.forEach((r) => r.dispose());
+  optimizers.forEach((o) => o.dispose());
+  model.optimizer.dispose();
+  model.dispose();
+  if (changed.length) throw new Error(`tf.memory() changed: ${changed.join('; ')}`);
+}
+
+async function probe(): Promise<Probe> {
+  const backends: Record<string, boolean> = {};
+  let webgl: Record<string, unknown> | undefined;
+  for (const name of ['webgl', 'wasm', 'cpu', 'webgpu']) {
+    backends[name] = tf.findBackendFactory(name) !== null && (await tf.setBackend(name).catch(() => false));
+    if (name === 'webgl' && backends[name]) {
+      const env = tf.env();
+      const gl = (tf.backend() as unknown as { gpgpu: { gl: WebGL2RenderingContext } }).gpgpu.gl;
+      const info = gl.getExtension('WEBGL_debug_renderer_info');
+      webgl = {
+        WEBGL_VERSION: env.getNumber('WEBGL_VERSION'),
+        WEBGL_RENDER_FLOAT32_ENABLED: env.getBool('WEBGL_RENDER_FLOAT32_ENABLED'),
+        WEBGL_DOWNLOAD_FLOAT_ENABLED: env.getBool('WEBGL_DOWNLOAD_FLOAT_ENABLED'),
+        WEBGL_PACK: env.getBool('WEBGL_PACK'),
+        renderer: info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER),
+      };
+    }
+  }
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  const webgpu = !gpu ? 'navigator.gpu is undefined' : (await gpu.requestAdapter()) ? 'an adapter' : 'no adapter';
+  return { backends, webgpu, webgl, userAgent: navigator.userAgent };
+}
+
+async function run(backend: string, input: SuiteInput): Promise<CheckResult[]> {
+  if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
+  await tf.ready();
+  const results: CheckResult[] = [];
+  const check = async (name: string, body: (errors: Errors) => void | Promise<void>) => {
+    const errors = new Errors();
+    const start = performance.now();
+    const result: CheckResult = { backend, name, ok: true, ms: 0 };
+    try {
+      await body(errors);
+    } catch (e) {
+      result.ok = false;
+      result.error = e instanceof Error ? e.message : String(e);
+    }
+    result.ms = performance.now() - start;
+    result.detail = errors.toString();
+    results.push(result);
+    await window.reportResult?.(result);
+  };
+  for (const fx of input.fixtures) {
+    await check(`PyTorch fixture ${fx.name}: forward, gradients (manual, autodiff)`, (errors) =>
+      fixtureCheck(fx, input, backend, errors),
+    );
+  }
+  await check('torchLSTM in tf.sequential: model.fit, save to indexeddb:// and localstorage://, reload', fitSaveLoad);
+  await check('no leaks: 100 forwards, 20 training steps per gradient mode, 20 trainOnBatch', (errors) =>
+    leaks(backend, errors),
+  );
+  return results;
+}
+
+window.suite = { probe, run };
