@@ -5,12 +5,14 @@
  * backend the browser offers; then opens the demo page (examples/browser/) and checks it trains.
  * Prints each check as it finishes and closes with `N passed, N failed`; exits 1 on any failure.
  *
- *   npx tsx __tests__/browser/run.ts [--backends webgl,wasm,cpu] [--no-demo]
+ *   npx tsx __tests__/browser/run.ts [--backends webgl,wasm,cpu] [--no-demo] [--update-screenshot]
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 
+import { serveDemo } from '../../examples/browser/serve';
 import { lstmFixtures, SEED_EXERCISE_TORCH64 } from '../helpers/fixtures';
 import { bundle, nodeUses } from './bundle';
 import { CHROMIUM_FLAGS, launch } from './chromium';
@@ -20,6 +22,10 @@ import { serve } from './serve';
 const root = path.join(__dirname, '..', '..');
 const args = process.argv.slice(2);
 const only = args.includes('--backends') ? args[args.indexOf('--backends') + 1].split(',') : null;
+// The demo's screenshot: docs/browser-demo.png with --update-screenshot, else a temporary file.
+const SCREENSHOT = args.includes('--update-screenshot')
+  ? path.join(root, 'docs', 'browser-demo.png')
+  : path.join(os.tmpdir(), 'tfjs-lstm-browser-demo.png');
 const results: CheckResult[] = [];
 
 function print(r: CheckResult): void {
@@ -53,8 +59,67 @@ function watchErrors(page: Page): string[] {
   return errors;
 }
 
-const PAGE_HTML = `<!doctype html><meta charset="utf-8"><title>tfjs-lstm browser tests</title>
+const PAGE_HTML = `<!doctype html><meta charset="utf-8"><title>tfjs-lstm browser tests</title><link rel="icon" href="data:,">
 <script type="module" src="/page.js"></script><p>tfjs-lstm browser tests</p>`;
+
+interface DemoState {
+  backend: string;
+  step: number;
+  losses: number[];
+  msPerStep: number;
+}
+
+const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+
+/**
+ * The demo page: it picks a backend and trains; the loss falls (the mean of the last 20 steps'
+ * losses under half that of the first 20) within 300 steps; the backend switch restarts it on
+ * cpu, which trains too; the page logs no console error. Leaves a screenshot in docs/.
+ */
+async function demo(context: BrowserContext): Promise<void> {
+  const served = await serveDemo();
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  const read = () => page.evaluate(() => (window as unknown as { demo: DemoState }).demo);
+  try {
+    await page.goto(served.url);
+    let first: DemoState | null = null;
+    await timed('demo', 'examples/browser: trains on the fastest backend, the loss falls', async () => {
+      await page.waitForFunction(() => (window as unknown as { demo: DemoState }).demo.step >= 300, null, {
+        timeout: 120_000,
+        polling: 500,
+      });
+      first = await read();
+      const [start, end] = [mean(first.losses.slice(0, 20)), mean(first.losses.slice(280, 300))];
+      if (!(end < 0.5 * start)) throw new Error(`loss ${start} -> ${end} on ${first.backend}: did not halve`);
+      await page.screenshot({ path: SCREENSHOT });
+      return `${first.backend}, loss ${start.toFixed(4)} -> ${end.toFixed(4)} in 300 steps, ${first.msPerStep.toFixed(1)} ms/step; ${SCREENSHOT}`;
+    });
+    await timed('demo', 'examples/browser: the backend switch restarts training on cpu', async () => {
+      await page.selectOption('#backend', 'cpu');
+      await page.waitForFunction(
+        () => {
+          const d = (window as unknown as { demo: DemoState }).demo;
+          return d.backend === 'cpu' && d.step >= 20;
+        },
+        null,
+        { timeout: 60_000, polling: 250 },
+      );
+      const now = await read();
+      return `cpu: ${now.step} steps, ${now.msPerStep.toFixed(1)} ms/step`;
+    });
+    print({
+      backend: 'demo',
+      name: 'no console error or uncaught exception in the demo page',
+      ok: errors.length === 0,
+      ms: 0,
+      error: errors.join('; ') || undefined,
+    });
+  } finally {
+    await page.close();
+    await served.close();
+  }
+}
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -111,6 +176,7 @@ async function main(): Promise<void> {
       });
       await page.close();
     }
+    if (!args.includes('--no-demo')) await demo(browser.context);
     const ran = [...new Set(results.map((r) => r.backend))].filter((b) => b !== 'bundle' && b !== 'demo');
     console.log(`browser backends run: ${ran.join(', ')}`);
   } finally {
