@@ -12,7 +12,13 @@ const project = (backend: string, wasmThreads = 0) => ({
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] },
   setupFilesAfterEnv: ['<rootDir>/__tests__/setup/use-backend.ts'],
   // Examples import the package by name; in the repository that is the source.
-  moduleNameMapper: { '^tfjs-lstm$': '<rootDir>/src/index.ts', '^tfjs-lstm/node$': '<rootDir>/src/node.ts' },
+  moduleNameMapper: {
+    '^tfjs-lstm$': '<rootDir>/src/index.ts',
+    '^tfjs-lstm/node$': '<rootDir>/src/node.ts',
+    '^tfjs-lstm/testing$': '<rootDir>/src/testing/index.ts',
+    '^tfjs-lstm/testing/jest$': '<rootDir>/src/testing/jest.ts',
+    '^tfjs-lstm/testing/node$': '<rootDir>/src/testing/node.ts',
+  },
   globals: { __TFJS_BACKEND__: backend, __WASM_THREADS__: wasmThreads },
 });
 

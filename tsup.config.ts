@@ -3,7 +3,14 @@ import { defineConfig } from 'tsup';
 // One source tree, two module formats: CommonJS for `require('tfjs-lstm')`, ES modules for `import`.
 // tfjs stays external so that users share one copy of tfjs-core with this package.
 export default defineConfig({
-  entry: ['src/index.ts', 'src/node.ts'],
+  // tfjs-lstm/testing's three entries build to dist/testing/{index,jest,node}.
+  entry: {
+    index: 'src/index.ts',
+    node: 'src/node.ts',
+    'testing/index': 'src/testing/index.ts',
+    'testing/jest': 'src/testing/jest.ts',
+    'testing/node': 'src/testing/node.ts',
+  },
   format: ['cjs', 'esm'],
   outExtension: ({ format }) => ({ js: format === 'cjs' ? '.cjs' : '.mjs' }),
   dts: true,
