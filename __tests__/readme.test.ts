@@ -21,6 +21,9 @@ const readmePath = path.join(root, 'README.md');
 
 const LANGUAGES = ['ts', 'typescript', 'js', 'javascript', 'mts', 'mjs'];
 const CONTINUES = '<!-- continues -->';
+// A block whose fence follows `<!-- jest: <test file> -->` is a jest test: it runs in the suite as
+// that file, which must hold the block verbatim, instead of here through tsx.
+const JEST = /^<!-- jest: (\S+) -->$/;
 const PRELUDE = "import * as __readmeTf from '@tensorflow/tfjs'; await __readmeTf.setBackend('cpu');";
 
 interface Block {
@@ -31,6 +34,8 @@ interface Block {
   lines: string[];
   /** The block this one continues (see CONTINUES). */
   continues?: Block;
+  /** The jest test file that runs this block (see JEST). */
+  jestFile?: string;
 }
 
 /** The ts/js code blocks of a Markdown document, with the heading each is under. */
@@ -56,7 +61,7 @@ function extractBlocks(markdown: string): Block[] {
       if (LANGUAGES.includes(fence[1].toLowerCase())) {
         const continues = lastText === CONTINUES ? blocks[blocks.length - 1] : undefined;
         if (lastText === CONTINUES && !continues) throw new Error(`README.md:${k + 1}: nothing to continue`);
-        open = { heading, line: k + 1, lines: [], continues };
+        open = { heading, line: k + 1, lines: [], continues, jestFile: JEST.exec(lastText)?.[1] };
       } else {
         inOtherFence = true;
       }
@@ -116,19 +121,29 @@ describe('README.md code blocks', () => {
     ]);
   });
 
-  test.each(blocks.map((block) => [`${block.heading} (line ${block.line})`, block] as const))(
-    '%s runs',
+  test.each(blocks.filter((b) => b.jestFile).map((b) => [`${b.heading} (line ${b.line})`, b] as const))(
+    '%s is in the jest test file that runs it, verbatim',
     (_name, block) => {
-      const cwd = path.join(scratch, `line-${block.line}`);
-      fs.mkdirSync(cwd);
-      fs.symlinkSync(path.join(root, '__tests__'), path.join(cwd, '__tests__'));
-      const file = path.join(cwd, `readme-line-${block.line}.mts`);
-      fs.writeFileSync(file, snippetSource(block));
-      const run = spawnSync(tsx, [file], { cwd, encoding: 'utf8', timeout: 100_000 });
-      if (run.status !== 0) {
-        const how = run.error ? String(run.error) : run.signal ? `signal ${run.signal}` : `exit code ${run.status}`;
-        throw new Error(`README.md:${block.line} (${block.heading}) failed: ${how}\n${run.stderr}`);
-      }
+      const source = fs.readFileSync(path.join(root, block.jestFile as string), 'utf8');
+      expect({ file: block.jestFile, holdsTheBlock: source.includes(block.lines.join('\n') + '\n') }).toEqual({
+        file: block.jestFile,
+        holdsTheBlock: true,
+      });
     },
   );
+
+  test.each(
+    blocks.filter((b) => !b.jestFile).map((block) => [`${block.heading} (line ${block.line})`, block] as const),
+  )('%s runs', (_name, block) => {
+    const cwd = path.join(scratch, `line-${block.line}`);
+    fs.mkdirSync(cwd);
+    fs.symlinkSync(path.join(root, '__tests__'), path.join(cwd, '__tests__'));
+    const file = path.join(cwd, `readme-line-${block.line}.mts`);
+    fs.writeFileSync(file, snippetSource(block));
+    const run = spawnSync(tsx, [file], { cwd, encoding: 'utf8', timeout: 100_000 });
+    if (run.status !== 0) {
+      const how = run.error ? String(run.error) : run.signal ? `signal ${run.signal}` : `exit code ${run.status}`;
+      throw new Error(`README.md:${block.line} (${block.heading}) failed: ${how}\n${run.stderr}`);
+    }
+  });
 });
