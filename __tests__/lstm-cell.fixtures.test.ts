@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { GradientMode, LSTMCell } from '../src';
+import 'tfjs-lstm/testing/jest';
 import { expectClose } from './helpers/compare';
 import { cellFixtures, toTensor, toVariable } from './helpers/fixtures';
 
-// PyTorch 1.13's nn.LSTMCell (scripts/make-fixtures.py): forward within 1e-5, gradients within 1e-4.
-const FORWARD_TOL = 1e-5;
+// PyTorch 1.13's nn.LSTMCell (scripts/make-fixtures.py): forward within assert_close's float32
+// tolerances (1e-5 + 1.3e-6 * |expected| per element), gradients within 1e-4.
 const GRAD_TOL = 1e-4;
 
 describe.each(['manual', 'autodiff'] as GradientMode[])('LSTMCell vs PyTorch fixtures (gradient: %s)', (gradient) => {
@@ -24,8 +25,10 @@ describe.each(['manual', 'autodiff'] as GradientMode[])('LSTMCell vs PyTorch fix
     const state = h0 && c0 ? ([h0, c0] as [tf.Tensor, tf.Tensor]) : undefined;
 
     const [h1, c1] = cell.forward(x, state);
-    expectClose(h1, fx.hN.data, FORWARD_TOL, 'h', fx.hN.shape);
-    expectClose(c1, fx.cN.data, FORWARD_TOL, 'c', fx.cN.shape);
+    // torch.testing.assert_close's float32 tolerances, element by element (tfjs-lstm/testing)
+    expect(h1).toHaveShape(fx.hN.shape);
+    expect(h1).toBeCloseToTensor(new Float32Array(fx.hN.data));
+    expect(c1).toBeCloseToTensor(new Float32Array(fx.cN.data));
     tf.dispose([h1, c1]);
 
     const [wH, wC] = [fx.lossWeights.hN, fx.lossWeights.cN].map(toTensor);

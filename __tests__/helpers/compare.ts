@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { assertClose } from 'tfjs-lstm/testing';
 
 type Values = tf.Tensor | ArrayLike<number>;
 
@@ -36,9 +37,10 @@ export function expectClose(actual: Values, expected: Values, tol: number, label
 }
 
 /**
- * `torch.testing.assert_close`'s check, element by element: |actual - expected| <= atol +
- * rtol * |expected| (NaN equal to NaN). Unlike `relativeError`, a large error in a small entry is
- * not hidden by a large entry elsewhere. Throws with the number of mismatches and the worst one.
+ * `torch.testing.assert_close`'s check, element by element, on flat values: tfjs-lstm/testing's
+ * `assertClose` (NaN equal to NaN, lengths compared as 1-D shapes). Unlike `relativeError`, a
+ * large error in a small entry is not hidden by a large entry elsewhere. Throws with the number of
+ * mismatches and the worst one.
  */
 export function expectAllClose(
   actual: Values,
@@ -46,24 +48,6 @@ export function expectAllClose(
   { rtol, atol }: { rtol: number; atol: number },
   label: string,
 ): void {
-  const a = values(actual);
-  const e = values(expected);
-  if (a.length !== e.length) throw new Error(`${label}: length ${a.length} != expected length ${e.length}`);
-  let mismatched = 0;
-  let worst = -1;
-  let worstExcess = 0;
-  for (let k = 0; k < a.length; k++) {
-    if (Number.isNaN(a[k]) && Number.isNaN(e[k])) continue;
-    const excess = Math.abs(a[k] - e[k]) - (atol + rtol * Math.abs(e[k]));
-    if (!(excess <= 0)) {
-      mismatched++;
-      if (worst < 0 || !(excess <= worstExcess)) [worst, worstExcess] = [k, excess];
-    }
-  }
-  if (mismatched > 0) {
-    throw new Error(
-      `${label}: ${mismatched} of ${a.length} elements differ by more than ${atol} + ${rtol} * |expected|; ` +
-        `the worst, at ${worst}: ${a[worst]} vs ${e[worst]}`,
-    );
-  }
+  const flat = (v: Values) => Float64Array.from(values(v));
+  assertClose(flat(actual), flat(expected), { rtol, atol, equalNan: true, name: label });
 }
