@@ -1,4 +1,4 @@
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -14,7 +14,19 @@ const root = path.join(__dirname, '..');
 
 describe('the built package', () => {
   test('dist/ has CommonJS, ES modules and type declarations', () => {
-    for (const file of ['index.cjs', 'index.mjs', 'index.d.ts', 'index.d.mts', 'node.cjs', 'node.mjs', 'node.d.ts']) {
+    const testing = ['index', 'jest', 'node'].flatMap((e) =>
+      ['cjs', 'mjs', 'd.ts', 'd.mts'].map((x) => `testing/${e}.${x}`),
+    );
+    for (const file of [
+      'index.cjs',
+      'index.mjs',
+      'index.d.ts',
+      'index.d.mts',
+      'node.cjs',
+      'node.mjs',
+      'node.d.ts',
+      ...testing,
+    ]) {
       expect({ file, exists: fs.existsSync(path.join(root, 'dist', file)) }).toEqual({ file, exists: true });
     }
   });
@@ -29,6 +41,20 @@ describe('the built package', () => {
       sameClass: true,
     });
   });
+
+  test.each(['testing-consumer.cjs', 'testing-consumer.mjs'])(
+    '%s loads tfjs-lstm/testing by name and asserts',
+    (script) => {
+      const out = execFileSync(process.execPath, [path.join(__dirname, 'package', script)], { cwd: root }).toString();
+      expect(JSON.parse(out.trim().split('\n').pop() as string)).toEqual({
+        format: script.endsWith('.mjs') ? 'esm' : 'cjs',
+        message: 'Tensor-likes are not close!',
+        gradient: true,
+        golden: 'function',
+        sameClass: true,
+      });
+    },
+  );
 
   test('runs on the multi-threaded wasm backend from tfjs-lstm/node, and exits by itself', () => {
     const script = path.join(__dirname, 'package', 'consumer-threads.mjs');
@@ -100,5 +126,69 @@ describe('bundled with esbuild, an app that only imports the package loads a sav
     const predicted = JSON.parse(out.trim().split('\n').pop() as string) as number[][];
     expect(predicted).toHaveLength(1);
     predicted[0].forEach((v, k) => expect(v).toBeCloseTo(expected[0][k], 5));
+  });
+});
+
+// tfjs-lstm/testing runs in browsers: no Node built-in anywhere in what it imports (esbuild fails
+// to resolve one for the browser), and no jest (only tfjs-lstm/testing/jest uses the runner's
+// expect, and it imports nothing of jest either). Its types resolve for ESM and CommonJS users
+// (node16 resolution, through package.json "exports"), the matchers on jest's expect included.
+describe('tfjs-lstm/testing from outside', () => {
+  let work: string;
+  beforeAll(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-lstm-testing-'));
+    fs.mkdirSync(path.join(work, 'node_modules'));
+    fs.symlinkSync(root, path.join(work, 'node_modules', 'tfjs-lstm'), 'dir');
+    for (const scope of ['@tensorflow', '@types']) {
+      fs.symlinkSync(path.join(root, 'node_modules', scope), path.join(work, 'node_modules', scope), 'dir');
+    }
+  });
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  test.each(['tfjs-lstm/testing', 'tfjs-lstm/testing/jest'])('%s bundles for the browser', (entry) => {
+    fs.writeFileSync(path.join(work, 'browser.mjs'), `import * as t from '${entry}';\nconsole.log(Object.keys(t));\n`);
+    const result = esbuild.buildSync({
+      entryPoints: [path.join(work, 'browser.mjs')],
+      absWorkingDir: work,
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      external: ['@tensorflow/*'],
+      write: false,
+      logLevel: 'silent',
+      metafile: true,
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.filter((file) => /node_modules\/(jest|expect|@jest)\//.test(file))).toEqual([]);
+  });
+
+  test.each(['mts', 'cts'])('types: a .%s consumer type-checks, and a wrong option does not', (ext) => {
+    const file = path.join(work, `consumer.${ext}`);
+    fs.writeFileSync(
+      file,
+      [
+        "import * as tf from '@tensorflow/tfjs';",
+        "import { assertClose, checkGradients, GradientReport } from 'tfjs-lstm/testing';",
+        "import 'tfjs-lstm/testing/jest';",
+        "import { Golden, loadGolden } from 'tfjs-lstm/testing/node';",
+        'const t: tf.Tensor = tf.ones([2]);',
+        'assertClose(t, [1, 1], { rtol: 0, atol: 0 });',
+        'const report: GradientReport = checkGradients((x) => tf.sum(x), [t]);',
+        'const golden: Golden = loadGolden("golden.safetensors");',
+        'expect(t).toBeCloseToTensor(golden.outputs[0], { rtol: 1e-5 });',
+        'expect(t).not.toHaveShape([3]);',
+        'expect(t).toBeFiniteTensor();',
+        '// @ts-expect-error: rtol is a number',
+        "assertClose(t, [1, 1], { rtol: '1' });",
+        'export { report };',
+      ].join('\n'),
+    );
+    const tsc = path.join(root, 'node_modules', '.bin', 'tsc');
+    const args = ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2020'];
+    const run = spawnSync(tsc, [...args, '--types', 'jest,node', '--skipLibCheck', file], {
+      cwd: work,
+      encoding: 'utf8',
+    });
+    expect(run.stdout + run.stderr).toBe('');
   });
 });
