@@ -21,7 +21,14 @@ export interface CloseOptions {
   name?: string;
 }
 
-/** The float32 tolerances of `torch.testing.assert_close`. */
+/**
+ * The float32 tolerances of `torch.testing.assert_close`, the defaults here.
+ *
+ * @example
+ * ```ts
+ * assertClose(y, expected, { ...FLOAT32_TOLERANCES, atol: 1e-4 }); // a looser atol, PyTorch's rtol
+ * ```
+ */
 export const FLOAT32_TOLERANCES = { rtol: 1.3e-6, atol: 1e-5 } as const;
 
 /** The outcome of a comparison: `message` explains a failure (or, for `.not`, a success). */

@@ -39,7 +39,14 @@ export interface Golden {
   dispose(): void;
 }
 
-/** The depth-first leaves of a tensor tree. */
+/**
+ * The depth-first leaves of a tensor tree, the order of a golden file's outputs.
+ *
+ * @example
+ * ```ts
+ * const [output, hN, cN] = flattenTensors(rnn.forward(x)); // [output, [hN, cN]] flattened
+ * ```
+ */
 export function flattenTensors(tree: TensorTree): tf.Tensor[] {
   if (tree instanceof tf.Tensor) return [tree];
   if (!Array.isArray(tree)) {
