@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
+import { parameterNames } from '../layers/cell-spec';
+
 /**
  * Conversion between PyTorch's LSTM parameters and tfjs-layers' (Keras') `tf.layers.lstm` weights.
  *
@@ -19,14 +21,8 @@ export interface DirectionKey {
 }
 
 function names({ layer = 0, reverse = false }: DirectionKey) {
-  const sfx = `_l${layer}${reverse ? '_reverse' : ''}`;
-  return {
-    ih: `weight_ih${sfx}`,
-    hh: `weight_hh${sfx}`,
-    bih: `bias_ih${sfx}`,
-    bhh: `bias_hh${sfx}`,
-    hr: `weight_hr${sfx}`,
-  };
+  const n = parameterNames(layer, reverse);
+  return { ih: n.weightIh, hh: n.weightHh, bih: n.biasIh, bhh: n.biasHh, hr: n.weightHr };
 }
 
 /**

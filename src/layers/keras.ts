@@ -1,13 +1,20 @@
 import type * as tf from '@tensorflow/tfjs';
 
+import { optionNames } from './options';
+
 /** The arguments every tfjs layer takes (`name`, `inputShape`, ...). */
 export type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
 /** A tfjs-layers shape: null for unknown dimensions (the batch, a variable time length). */
 export type Shape = (number | null)[];
 
+/** What tfjs' deserialization adds to a saved config besides the layer's own arguments. */
+interface DeserializedArgs extends LayerArgs {
+  customObjects?: unknown;
+}
+
 /** Keras' base layer arguments, and what tfjs' deserialization adds to a saved config. */
-export const KERAS_LAYER_ARGS = [
+export const KERAS_LAYER_ARGS = optionNames<DeserializedArgs>()([
   'inputShape',
   'batchInputShape',
   'batchSize',
@@ -17,7 +24,7 @@ export const KERAS_LAYER_ARGS = [
   'weights',
   'inputDType',
   'customObjects',
-];
+]);
 
 /** The shape of the first input, when a layer is given the shapes of several. */
 export function firstShape(inputShape: Shape | Shape[]): Shape {

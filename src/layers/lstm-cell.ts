@@ -13,6 +13,7 @@ import {
 } from './checks';
 import { cellArchitecture, planParameters, sizeOptions } from './lstm-config';
 import { Module } from './module';
+import { optionNames } from './options';
 
 /** Options of `LSTMCell`, PyTorch's `nn.LSTMCell(input_size, hidden_size, bias)` in camelCase. */
 export interface LSTMCellOptions {
@@ -26,7 +27,7 @@ export interface LSTMCellOptions {
   gradient?: GradientMode;
 }
 
-const CELL_OPTIONS = ['inputSize', 'hiddenSize', 'bias', 'seed', 'gradient'] as const;
+const CELL_OPTIONS = optionNames<LSTMCellOptions>()(['inputSize', 'hiddenSize', 'bias', 'seed', 'gradient']);
 
 /**
  * PyTorch's `torch.nn.LSTMCell` on tfjs: one LSTM step, gates in the order i, f, g, o.

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 
 import { LSTMWeights } from '../ops/weights';
+import { CellSpec, directionParameters, LSTM_CELL, parameterNames, stateSizes } from './cell-spec';
 import {
   checkBoolean,
   checkDropout,
@@ -61,11 +62,7 @@ export function numDirections(arch: LSTMArchitecture): number {
 
 /** Size of h: projSize when projecting, else hiddenSize. */
 export function outputSize(arch: LSTMArchitecture): number {
-  return arch.projSize > 0 ? arch.projSize : arch.hiddenSize;
-}
-
-function suffix(layer: number, dir: number): string {
-  return `_l${layer}${dir === 1 ? '_reverse' : ''}`;
+  return stateSizes(LSTM_CELL, arch.hiddenSize, arch.projSize)[0];
 }
 
 /** The size options of `LSTM`, in its constructor's order, and those of `LSTMCell`. */
@@ -82,44 +79,38 @@ interface ParameterSource {
 }
 
 /**
- * PyTorch's parameter names and shapes, in `named_parameters()` order: per layer, per direction,
- * weight_ih, weight_hh, bias_ih, bias_hh, weight_hr; with, for each, the factors of its size and
- * the options they come from.
+ * PyTorch's parameter names and shapes (from the cell spec), in `named_parameters()` order, each
+ * with the factors of its size and the options they come from, for the messages. `cell` names
+ * them as a single cell does (no `_l0`).
  */
-function parameterPlan(arch: LSTMArchitecture): ParameterSource[] {
-  const h = arch.hiddenSize;
+function parameterPlan(arch: LSTMArchitecture, cell: boolean, spec: CellSpec = LSTM_CELL): ParameterSource[] {
+  const { hiddenSize: h, projSize, bias } = arch;
+  const g = spec.gateCount;
   const p = outputSize(arch);
   const dirs = numDirections(arch);
   // Where h is projected, the sizes that come from p come from projSize too.
-  const fromP: SizeOption[] = arch.projSize > 0 ? ['hiddenSize', 'projSize'] : ['hiddenSize'];
+  const fromP: SizeOption[] = projSize > 0 ? ['hiddenSize', 'projSize'] : ['hiddenSize'];
   const plan: ParameterSource[] = [];
   for (let layer = 0; layer < arch.numLayers; layer++) {
     for (let dir = 0; dir < dirs; dir++) {
-      const sfx = suffix(layer, dir);
-      plan.push(
-        layer === 0
-          ? {
-              name: `weight_ih${sfx}`,
-              shape: [4 * h, arch.inputSize],
-              factors: [4, h, arch.inputSize],
-              from: ['hiddenSize', 'inputSize'],
-            }
-          : {
-              name: `weight_ih${sfx}`,
-              shape: [4 * h, dirs * p],
-              factors: dirs > 1 ? [4, h, dirs, p] : [4, h, p],
-              from: dirs > 1 ? [...fromP, 'bidirectional'] : fromP,
-            },
-        { name: `weight_hh${sfx}`, shape: [4 * h, p], factors: [4, h, p], from: fromP },
-      );
-      if (arch.bias) {
-        for (const name of [`bias_ih${sfx}`, `bias_hh${sfx}`]) {
-          plan.push({ name, shape: [4 * h], factors: [4, h], from: ['hiddenSize'] });
-        }
-      }
-      if (arch.projSize > 0) {
-        const shape = [arch.projSize, h];
-        plan.push({ name: `weight_hr${sfx}`, shape, factors: shape, from: ['projSize', 'hiddenSize'] });
+      const names = parameterNames(cell ? null : layer, dir === 1);
+      const inputSize = layer === 0 ? arch.inputSize : dirs * p;
+      // Factors in the words of the options: [4, h, dirs, p] reads as "4 gates of hiddenSize ...".
+      const sources: Record<string, Pick<ParameterSource, 'factors' | 'from'>> = {
+        [names.weightIh]:
+          layer === 0
+            ? { factors: [g, h, inputSize], from: ['hiddenSize', 'inputSize'] }
+            : {
+                factors: dirs > 1 ? [g, h, dirs, p] : [g, h, p],
+                from: dirs > 1 ? [...fromP, 'bidirectional'] : fromP,
+              },
+        [names.weightHh]: { factors: [g, h, p], from: fromP },
+        [names.biasIh]: { factors: [g, h], from: ['hiddenSize'] },
+        [names.biasHh]: { factors: [g, h], from: ['hiddenSize'] },
+        [names.weightHr]: { factors: [projSize, h], from: ['projSize', 'hiddenSize'] },
+      };
+      for (const { name, shape } of directionParameters(spec, names, { inputSize, hiddenSize: h, projSize, bias })) {
+        plan.push({ name, shape, ...sources[name] });
       }
     }
   }
@@ -148,8 +139,8 @@ export function planParameters(
   // Counted from the options alone, so that a million layers fail before a million shapes are listed.
   const counts = numDirections(arch) > 1 ? [arch.numLayers, 2, perDirection] : [arch.numLayers, perDirection];
   checkParameterCount(owner, counts, shown(['numLayers', 'bidirectional', 'bias', 'projSize']));
-  const plan = parameterPlan(arch).map(({ name, shape, factors, from }) => ({
-    name: cell ? name.replace(/_l0$/, '') : name,
+  const plan = parameterPlan(arch, cell).map(({ name, shape, factors, from }) => ({
+    name,
     shape,
     factors,
     options: shown(from),
@@ -166,19 +157,22 @@ export function sizeOptions(arch: LSTMArchitecture, names: readonly SizeOption[]
   return (names === 'cell' ? CELL_SIZE_OPTIONS : names).map((name) => `${name}=${arch[name]}`);
 }
 
-/** The weights of one layer and direction, looked up by PyTorch name. */
+/**
+ * The weights of one layer and direction (`layer` null: a single cell's), looked up by PyTorch
+ * name.
+ */
 export function directionWeights(
-  arch: LSTMArchitecture,
+  arch: Pick<LSTMArchitecture, 'bias' | 'projSize'>,
   get: (name: string) => tf.Tensor,
-  layer: number,
-  dir: number,
+  layer: number | null,
+  dir = 0,
 ): LSTMWeights {
-  const sfx = suffix(layer, dir);
-  const w: LSTMWeights = { weightIh: get(`weight_ih${sfx}`), weightHh: get(`weight_hh${sfx}`) };
+  const names = parameterNames(layer, dir === 1);
+  const w: LSTMWeights = { weightIh: get(names.weightIh), weightHh: get(names.weightHh) };
   if (arch.bias) {
-    w.biasIh = get(`bias_ih${sfx}`);
-    w.biasHh = get(`bias_hh${sfx}`);
+    w.biasIh = get(names.biasIh);
+    w.biasHh = get(names.biasHh);
   }
-  if (arch.projSize > 0) w.weightHr = get(`weight_hr${sfx}`);
+  if (arch.projSize > 0) w.weightHr = get(names.weightHr);
   return w;
 }

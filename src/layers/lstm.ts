@@ -22,6 +22,7 @@ import {
   sizeOptions,
 } from './lstm-config';
 import { Module } from './module';
+import { optionNames } from './options';
 
 /** Options of `LSTM`: PyTorch's `nn.LSTM` arguments in camelCase, plus `seed` and `gradient`. */
 export interface LSTMOptions {
@@ -55,9 +56,9 @@ export interface LSTMForwardOptions {
   lengths?: ArrayLike<number> | tf.Tensor;
 }
 
-const FORWARD_OPTIONS = ['lengths'] as const;
+const FORWARD_OPTIONS = optionNames<LSTMForwardOptions>()(['lengths']);
 
-const LSTM_OPTIONS = [
+const LSTM_OPTIONS = optionNames<LSTMOptions>()([
   'inputSize',
   'hiddenSize',
   'numLayers',
@@ -68,7 +69,7 @@ const LSTM_OPTIONS = [
   'projSize',
   'seed',
   'gradient',
-] as const;
+]);
 
 /**
  * PyTorch's `torch.nn.LSTM` on tfjs: same options, parameter names, shapes, initialisation and

@@ -1,29 +1,34 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { loadParameters, LoadResult, StateDict } from '../io/state-dict';
+import { LoadResult, StateDict } from '../io/state-dict';
 import { SeedSequence } from '../util/random';
 import { describe } from '../util/validate';
-import { allocationError, checkBoolean, checkOptionNames, checkSeed } from './checks';
+import { LoadStateDictOptions } from './options';
+import { ParameterShape, ParameterStore, variableParameter } from './parameter-store';
 
 /**
  * The part of PyTorch's `nn.Module` these layers need: named parameters held as `tf.Variable`s in
- * registration order, training/eval mode, state dicts, and disposal.
+ * registration order (a `ParameterStore`, as `TorchLayer` holds for the tfjs layers),
+ * training/eval mode, state dicts, and disposal.
  */
 export abstract class Module {
   /** True in training mode (the default, as in PyTorch): dropout is active. */
   training = true;
 
-  private readonly params = new Map<string, tf.Variable>();
+  private readonly store: ParameterStore;
   private disposedFlag = false;
-  /** Seeds for initialisation and dropout when the user gave a seed; else tfjs draws its own. */
-  protected readonly seeds?: SeedSequence;
 
   protected constructor(
     /** The class name used in messages, as PyTorch uses it. */
     protected readonly moduleName: string,
     seed?: number,
   ) {
-    if (seed !== undefined) this.seeds = new SeedSequence(checkSeed(moduleName, seed));
+    this.store = new ParameterStore(moduleName, seed);
+  }
+
+  /** Seeds for initialisation and dropout when the user gave a seed; else tfjs draws its own. */
+  protected get seeds(): SeedSequence | undefined {
+    return this.store.seeds;
   }
 
   /**
@@ -31,29 +36,16 @@ export abstract class Module {
    * all or none: when one cannot be made (out of memory), those made are disposed and the error
    * names the parameter and `options` (the module's size options, as `name=value`).
    */
-  protected addUniformParameters(
-    plan: readonly { name: string; shape: number[] }[],
-    bound: number,
-    options: string[],
-  ): void {
-    for (const p of plan) {
-      try {
-        // tidy frees the initial values, also when making the variable fails.
-        const v = tf.tidy(() => tf.variable(tf.randomUniform(p.shape, -bound, bound, 'float32', this.seeds?.next())));
-        this.params.set(p.name, v);
-      } catch (err) {
-        for (const v of this.params.values()) v.dispose();
-        this.params.clear();
-        throw allocationError(this.moduleName, p, options, err);
-      }
-    }
+  protected addUniformParameters(plan: readonly ParameterShape[], bound: number, options: string[]): void {
+    this.store.addUniform(plan, bound, options, (p, b, seed) =>
+      // tidy frees the initial values, also when making the variable fails.
+      variableParameter(tf.tidy(() => tf.variable(tf.randomUniform(p.shape, -b, b, 'float32', seed)))),
+    );
   }
 
   /** The parameter named `name`. */
   protected param(name: string): tf.Variable {
-    const p = this.params.get(name);
-    if (!p) throw new Error(`${this.moduleName} has no parameter ${name}`);
-    return p;
+    return this.store.get(name);
   }
 
   protected checkNotDisposed(): void {
@@ -62,7 +54,7 @@ export abstract class Module {
 
   /** A seed for the next random draw (a dropout mask), or undefined when unseeded. */
   protected nextSeed(): number | undefined {
-    return this.seeds?.next();
+    return this.store.nextSeed();
   }
 
   /**
@@ -75,7 +67,7 @@ export abstract class Module {
    */
   namedParameters(): [string, tf.Variable][] {
     this.checkNotDisposed();
-    return [...this.params.entries()];
+    return this.store.entries();
   }
 
   /** The parameters in PyTorch's order. */
@@ -93,9 +85,8 @@ export abstract class Module {
    * ```
    */
   stateDict(): Record<string, tf.Tensor> {
-    const dict: Record<string, tf.Tensor> = {};
-    for (const [name, v] of this.namedParameters()) dict[name] = v.clone();
-    return dict;
+    this.checkNotDisposed();
+    return this.store.stateDict();
   }
 
   /**
@@ -107,14 +98,9 @@ export abstract class Module {
    * rnn.loadStateDict({weight_ih_l0: [[...], ...], ...});
    * ```
    */
-  loadStateDict(dict: StateDict, options: { strict?: boolean } = {}): LoadResult {
+  loadStateDict(dict: StateDict, options: LoadStateDictOptions = {}): LoadResult {
     this.checkNotDisposed();
-    checkOptionNames(`${this.moduleName}.loadStateDict`, options, ['strict']);
-    const strict = checkBoolean(`${this.moduleName}.loadStateDict`, 'strict', options.strict ?? true);
-    const slots = new Map(
-      [...this.params].map(([name, v]) => [name, { shape: v.shape, assign: (t: tf.Tensor) => v.assign(t) }]),
-    );
-    return loadParameters(this.moduleName, slots, dict, strict);
+    return this.store.loadStateDict(dict, options);
   }
 
   /**
@@ -138,8 +124,7 @@ export abstract class Module {
   /** Frees the parameters. The module cannot be used afterwards. */
   dispose(): void {
     if (this.disposedFlag) return;
-    for (const v of this.params.values()) v.dispose();
-    this.params.clear();
+    this.store.dispose();
     this.disposedFlag = true;
   }
 

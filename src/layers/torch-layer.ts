@@ -1,28 +1,32 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { LoadResult, loadParameters, ParameterSlot, StateDict } from '../io/state-dict';
+import { LoadResult, StateDict } from '../io/state-dict';
 import { SeedSequence } from '../util/random';
-import { allocationError, checkBoolean, checkOptionNames, checkSeed } from './checks';
 import { LayerArgs } from './keras';
+import { LoadStateDictOptions } from './options';
+import { layerParameter, ParameterShape, ParameterStore } from './parameter-store';
 
 /**
  * What `TorchLSTM` and `TorchLSTMCell` share: parameters registered under PyTorch's names with
- * PyTorch's initialisation, an optional seed, and PyTorch-style state dicts.
+ * PyTorch's initialisation, an optional seed, and PyTorch-style state dicts, kept in the same
+ * `ParameterStore` as `Module`'s, with tfjs-layers' weights behind it.
  */
 export abstract class TorchLayer extends tf.layers.Layer {
   readonly seed?: number;
-  protected readonly seeds?: SeedSequence;
-  private readonly params = new Map<string, tf.LayerVariable>();
+  private readonly store: ParameterStore;
 
   protected constructor(
     protected readonly owner: string,
     args: LayerArgs & { seed?: number },
   ) {
     super(args);
-    if (args.seed !== undefined) {
-      this.seed = checkSeed(owner, args.seed);
-      this.seeds = new SeedSequence(this.seed);
-    }
+    this.store = new ParameterStore(owner, args.seed);
+    this.seed = this.store.seed;
+  }
+
+  /** Seeds for initialisation and dropout when the user gave a seed; else tfjs draws its own. */
+  protected get seeds(): SeedSequence | undefined {
+    return this.store.seeds;
   }
 
   /**
@@ -31,24 +35,26 @@ export abstract class TorchLayer extends tf.layers.Layer {
    * so that the layer can be built again, and the error names the weight and `options` (the size
    * options, as `name=value`).
    */
-  protected addParameters(plan: readonly { name: string; shape: number[] }[], bound: number, options: string[]): void {
-    for (const p of plan) {
-      try {
-        const init = tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: this.seeds?.next() });
-        // tidy frees the initial value, which addWeight leaves behind when making the variable fails.
-        tf.tidy(() => void this.params.set(p.name, this.addWeight(p.name, p.shape, 'float32', init)));
-      } catch (err) {
-        this.forgetParameters(plan.map(({ name }) => name));
-        throw allocationError(this.owner, p, options, err);
-      }
-    }
+  protected addParameters(plan: readonly ParameterShape[], bound: number, options: string[]): void {
+    const made = new Set<tf.LayerVariable>();
+    const make = (p: ParameterShape, b: number, seed: number | undefined) => {
+      const init = tf.initializers.randomUniform({ minval: -b, maxval: b, seed });
+      // tidy frees the initial value, which addWeight leaves behind when making the variable fails.
+      let v: tf.LayerVariable | undefined;
+      tf.tidy(() => void (v = this.addWeight(p.name, p.shape, 'float32', init)));
+      made.add(v as tf.LayerVariable);
+      return layerParameter(v as tf.LayerVariable);
+    };
+    this.store.addUniform(plan, bound, options, make, () =>
+      this.forgetWeights(
+        made,
+        plan.map(({ name }) => name),
+      ),
+    );
   }
 
-  /** Undoes `addParameters`: disposes the weights made and removes every trace of `names`. */
-  private forgetParameters(names: string[]): void {
-    const made = new Set(this.params.values());
-    for (const v of made) v.dispose();
-    this.params.clear();
+  /** Removes every trace of weights `addParameters` made (already disposed) from tf.layers.Layer. */
+  private forgetWeights(made: ReadonlySet<tf.LayerVariable>, names: string[]): void {
     this._trainableWeights = this._trainableWeights.filter((w) => !made.has(w));
     // tf.layers.Layer keeps the names it has given out, privately, and refuses them again.
     const given = (this as unknown as { _addedWeightNames?: unknown })._addedWeightNames;
@@ -60,7 +66,7 @@ export abstract class TorchLayer extends tf.layers.Layer {
 
   /** The variable behind a parameter: what the ops (and customGrad) must see to give gradients. */
   protected variable(name: string): tf.Variable {
-    return (this.params.get(name) as tf.LayerVariable).read() as tf.Variable;
+    return this.store.get(name);
   }
 
   /** Builds the layer when its input size is known without an input. */
@@ -76,7 +82,7 @@ export abstract class TorchLayer extends tf.layers.Layer {
    */
   stateDict(): Record<string, tf.Tensor> {
     this.ensureBuilt();
-    return Object.fromEntries([...this.params].map(([name, v]) => [name, v.read().clone()]));
+    return this.store.stateDict();
   }
 
   /**
@@ -87,13 +93,7 @@ export abstract class TorchLayer extends tf.layers.Layer {
    * layer.loadStateDict(pytorchStateDict);
    * ```
    */
-  loadStateDict(dict: StateDict, options: { strict?: boolean } = {}): LoadResult {
-    checkOptionNames(`${this.owner}.loadStateDict`, options, ['strict']);
-    const strict = checkBoolean(`${this.owner}.loadStateDict`, 'strict', options.strict ?? true);
-    this.ensureBuilt();
-    const slots = new Map<string, ParameterSlot>(
-      [...this.params].map(([name, v]) => [name, { shape: v.shape as number[], assign: (t) => void v.write(t) }]),
-    );
-    return loadParameters(this.owner, slots, dict, strict);
+  loadStateDict(dict: StateDict, options: LoadStateDictOptions = {}): LoadResult {
+    return this.store.loadStateDict(dict, options, () => this.ensureBuilt());
   }
 }

@@ -4,6 +4,7 @@ import { GradientMode, lstmLayer } from '../ops/lstm-layer';
 import { LSTMWeights } from '../ops/weights';
 import { firstShape, KERAS_LAYER_ARGS, LayerArgs, Shape } from './keras';
 import { cellArchitecture, planParameters, sizeOptions } from './lstm-config';
+import { optionNames } from './options';
 import { TorchLayer } from './torch-layer';
 import {
   checkBoolean,
@@ -26,7 +27,13 @@ export interface TorchLSTMCellArgs extends LayerArgs {
   seed?: number;
 }
 
-const ARGS = ['hiddenSize', 'inputSize', 'bias', 'gradient', 'seed'];
+const ARGS = optionNames<Omit<TorchLSTMCellArgs, keyof LayerArgs>>()([
+  'hiddenSize',
+  'inputSize',
+  'bias',
+  'gradient',
+  'seed',
+]);
 /**
  * PyTorch's `nn.LSTMCell` as a tfjs RNN cell: `tf.layers.rnn({cell: torchLSTMCell({hiddenSize})})`
  * runs it over sequences with Keras' RNN machinery (masking, `goBackwards`, `stateful`,

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { GradientMode } from '../ops/lstm-layer';
 import { lstmStack } from '../ops/lstm-stack';
 import { firstShape, KERAS_LAYER_ARGS, LayerArgs, Shape } from './keras';
+import { optionNames } from './options';
 import { TorchLayer } from './torch-layer';
 import { checkBoolean, checkFloatTensor, checkGradientMode, checkLengths, checkOptionNames } from './checks';
 import {
@@ -36,7 +37,7 @@ export interface TorchLSTMArgs extends LayerArgs {
   seed?: number;
 }
 
-const OWN_ARGS = [
+const OWN_ARGS = optionNames<Omit<TorchLSTMArgs, keyof LayerArgs>>()([
   'hiddenSize',
   'inputSize',
   'numLayers',
@@ -48,7 +49,7 @@ const OWN_ARGS = [
   'returnState',
   'gradient',
   'seed',
-];
+]);
 /**
  * PyTorch's `nn.LSTM` as a tfjs layer, for `tf.sequential()` and `tf.model()`: batch-major input
  * `[N, T, features]` as Keras layers take it, PyTorch's weights (named `weight_ih_l0`, ..., in

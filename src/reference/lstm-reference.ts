@@ -7,6 +7,7 @@
  * h0/hN [L*D, N, P], c0/cN [L*D, N, H], where D = 2 when bidirectional, P = projSize or H, and the
  * state of layer k in direction d sits at index k*D + d.
  */
+import { parameterSuffix } from '../layers/cell-spec';
 import { LayerCache, layerBackward, layerForward, LayerWeights } from './layer';
 import { mulberry32, randomArray } from './random';
 
@@ -91,7 +92,7 @@ function sizesOf(config: ReferenceConfig): Sizes {
 
 /** PyTorch's parameter name suffix for a layer and direction: `_l1`, `_l1_reverse`. */
 function suffixOf(layer: number, dir: number): string {
-  return `_l${layer}${dir === 1 ? '_reverse' : ''}`;
+  return parameterSuffix(layer, dir === 1);
 }
 
 function sizeOf(shape: number[]): number {
