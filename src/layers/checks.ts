@@ -276,3 +276,36 @@ export function checkCellState(owner: string, state: tf.Tensor[], batch: number 
     }
   });
 }
+
+/**
+ * Checks the input's feature size against a multi-layer module's `inputSize`, with PyTorch's
+ * `RNNBase.check_input` message (`LSTM`, `TorchLSTM`).
+ */
+export function checkInputSize(owner: string, got: number | null | undefined, inputSize: number): void {
+  if (got !== inputSize) {
+    throw new RangeError(`${owner}: input.size(-1) must be equal to input_size. Expected ${inputSize}, got ${got}`);
+  }
+}
+
+/**
+ * Checks the input's feature size against a cell's `inputSize`, with PyTorch's
+ * `RNNCellBase.check_forward_input` message (`LSTMCell`, `TorchLSTMCell`).
+ */
+export function checkCellInputSize(owner: string, got: number | null | undefined, inputSize: number): void {
+  if (got !== inputSize) {
+    throw new RangeError(`${owner}: input has inconsistent input_size: got ${got}, expected ${inputSize}`);
+  }
+}
+
+/**
+ * Checks that the states `[h, c]` have the rank batched (or unbatched) input needs: `rank`, with
+ * PyTorch's LSTM and LSTMCell message (`For batched 3-D input, hx and cx should also be 3-D ...`).
+ */
+export function checkStateRanks(owner: string, [h, c]: tf.Tensor[], batched: boolean, rank: number): void {
+  if (h.rank !== rank || c.rank !== rank) {
+    const input = batched ? `batched ${rank}-D` : `unbatched ${rank}-D`;
+    throw new RangeError(
+      `${owner}: For ${input} input, hx and cx should also be ${rank}-D but got (${h.rank}-D, ${c.rank}-D) tensors`,
+    );
+  }
+}

@@ -1,31 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { GradientMode, lstmLayer } from '../ops/lstm-layer';
-import { LSTMWeights } from '../ops/weights';
-import {
-  checkBoolean,
-  checkCellState,
-  checkFloatTensor,
-  checkGradientMode,
-  checkInteger,
-  checkOptionNames,
-  checkStatePair,
-} from './checks';
-import { cellArchitecture, planParameters, sizeOptions } from './lstm-config';
-import { Module } from './module';
+import { lstmLayer } from '../ops/lstm-layer';
+import { LSTM_CELL } from './cell-spec';
+import { checkCellState, checkFloatTensor, checkStatePair, checkStateRanks } from './checks';
 import { optionNames } from './options';
+import { RNNCellBase, RNNCellBaseOptions } from './rnn-cell-base';
 
 /** Options of `LSTMCell`, PyTorch's `nn.LSTMCell(input_size, hidden_size, bias)` in camelCase. */
-export interface LSTMCellOptions {
-  inputSize: number;
-  hiddenSize: number;
-  /** Default true: add `bias_ih` and `bias_hh`. */
-  bias?: boolean;
-  /** Makes the initialisation repeatable. tfjs' generator, so not PyTorch's numbers for a seed. */
-  seed?: number;
-  /** Default 'manual' (the hand-derived backward pass). */
-  gradient?: GradientMode;
-}
+export type LSTMCellOptions = RNNCellBaseOptions;
 
 const CELL_OPTIONS = optionNames<LSTMCellOptions>()(['inputSize', 'hiddenSize', 'bias', 'seed', 'gradient']);
 
@@ -38,34 +20,9 @@ const CELL_OPTIONS = optionNames<LSTMCellOptions>()(['inputSize', 'hiddenSize', 
  * const [h2, c2] = cell.forward(tf.ones([1, 4]), [h1, c1]);
  * ```
  */
-export class LSTMCell extends Module {
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  readonly bias: boolean;
-  gradient: GradientMode;
-
+export class LSTMCell extends RNNCellBase {
   constructor(options: LSTMCellOptions) {
-    super('LSTMCell', options?.seed);
-    checkOptionNames('LSTMCell', options, CELL_OPTIONS);
-    this.inputSize = checkInteger('LSTMCell', 'inputSize', options.inputSize, 1);
-    this.hiddenSize = checkInteger('LSTMCell', 'hiddenSize', options.hiddenSize, 1);
-    this.bias = checkBoolean('LSTMCell', 'bias', options.bias ?? true);
-    this.gradient = checkGradientMode('LSTMCell', options.gradient ?? 'manual');
-
-    // Every option is checked and every size known to fit before the first parameter is made.
-    const arch = cellArchitecture(this.inputSize, this.hiddenSize, this.bias);
-    const plan = planParameters('LSTMCell', arch, { cell: true });
-    this.addUniformParameters(plan, 1 / Math.sqrt(this.hiddenSize), sizeOptions(arch, 'cell'));
-  }
-
-  /** The parameters as the ops take them. */
-  weights(): LSTMWeights {
-    const w: LSTMWeights = { weightIh: this.param('weight_ih'), weightHh: this.param('weight_hh') };
-    if (this.bias) {
-      w.biasIh = this.param('bias_ih');
-      w.biasHh = this.param('bias_hh');
-    }
-    return w;
+    super(LSTM_CELL, options, CELL_OPTIONS);
   }
 
   /**
@@ -78,14 +35,7 @@ export class LSTMCell extends Module {
    */
   forward(input: tf.Tensor, hx?: [tf.Tensor, tf.Tensor] | null): [tf.Tensor, tf.Tensor] {
     this.checkNotDisposed();
-    const x = checkFloatTensor('LSTMCell', 'input', input, [1, 2]);
-    if (x.shape[x.rank - 1] !== this.inputSize) {
-      throw new RangeError(
-        `LSTMCell: input has inconsistent input_size: got ${x.shape[x.rank - 1]}, expected ${this.inputSize}`,
-      );
-    }
-    const batched = x.rank === 2;
-    const batch = batched ? x.shape[0] : 1;
+    const { x, batched, batch } = this.checkStep(input);
     const state = hx == null ? null : this.checkState(hx, batched, batch);
 
     return tf.tidy(() => {
@@ -101,13 +51,7 @@ export class LSTMCell extends Module {
   private checkState(hx: unknown, batched: boolean, batch: number): [tf.Tensor, tf.Tensor] {
     const pair = checkStatePair('LSTMCell', hx);
     const [h, c] = pair.map((s, k) => checkFloatTensor('LSTMCell', `hx[${k}]`, s, [1, 2]));
-    const rank = batched ? 2 : 1;
-    if (h.rank !== rank || c.rank !== rank) {
-      throw new RangeError(
-        `LSTMCell: For ${batched ? 'batched 2-D' : 'unbatched 1-D'} input, hx and cx should also be ` +
-          `${rank}-D but got (${h.rank}-D, ${c.rank}-D) tensors`,
-      );
-    }
+    checkStateRanks('LSTMCell', [h, c], batched, batched ? 2 : 1);
     checkCellState('LSTMCell', [h, c], batched ? batch : null, this.hiddenSize);
     return [h, c];
   }

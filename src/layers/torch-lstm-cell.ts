@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { GradientMode, lstmLayer } from '../ops/lstm-layer';
-import { LSTMWeights } from '../ops/weights';
 import { firstShape, KERAS_LAYER_ARGS, LayerArgs, Shape } from './keras';
-import { cellArchitecture, planParameters, sizeOptions } from './lstm-config';
+import { initBound, LSTM_CELL, stateSizes } from './cell-spec';
+import { cellArchitecture, directionWeights, planParameters, sizeOptions } from './lstm-config';
 import { optionNames } from './options';
 import { TorchLayer } from './torch-layer';
 import {
   checkBoolean,
+  checkCellInputSize,
   checkCellState,
   checkFloatTensor,
   checkGradientMode,
@@ -65,7 +66,7 @@ export class TorchLSTMCell extends TorchLayer {
     if (args.inputSize !== undefined) this.inputSize = checkInteger('TorchLSTMCell', 'inputSize', args.inputSize, 1);
     this.bias = checkBoolean('TorchLSTMCell', 'bias', args.bias ?? true);
     this.gradient = checkGradientMode('TorchLSTMCell', args.gradient ?? 'manual');
-    this.stateSize = [this.hiddenSize, this.hiddenSize];
+    this.stateSize = stateSizes(LSTM_CELL, this.hiddenSize);
     // Sizes too big fail now, with a stand-in inputSize of 1 (the smallest) until it is known.
     const arch = cellArchitecture(this.inputSize ?? 1, this.hiddenSize, this.bias);
     planParameters('TorchLSTMCell', arch, { cell: true, inputSizeKnown: this.inputSize !== undefined });
@@ -76,14 +77,10 @@ export class TorchLSTMCell extends TorchLayer {
     const features = xShape[xShape.length - 1];
     if (features === null)
       throw new RangeError('TorchLSTMCell: the input feature size must be known to build the cell');
-    if (this.inputSize !== undefined && this.inputSize !== features) {
-      throw new RangeError(
-        `TorchLSTMCell: input has inconsistent input_size: got ${features}, expected ${this.inputSize}`,
-      );
-    }
+    if (this.inputSize !== undefined) checkCellInputSize('TorchLSTMCell', features, this.inputSize);
     const arch = cellArchitecture(features, this.hiddenSize, this.bias);
     const plan = planParameters('TorchLSTMCell', arch, { cell: true });
-    this.addParameters(plan, 1 / Math.sqrt(this.hiddenSize), sizeOptions(arch, 'cell'));
+    this.addParameters(plan, initBound(this.hiddenSize), sizeOptions(arch, 'cell'));
     this.inputSize = features;
     this.built = true;
   }
@@ -102,18 +99,10 @@ export class TorchLSTMCell extends TorchLayer {
     }
     const [x, h, c] = inputs.map((t, k) => checkFloatTensor('TorchLSTMCell', ['input', 'h', 'c'][k], t, [2]));
     const batch = x.shape[0];
-    if (x.shape[1] !== this.inputSize) {
-      throw new RangeError(
-        `TorchLSTMCell: input has inconsistent input_size: got ${x.shape[1]}, expected ${this.inputSize}`,
-      );
-    }
+    checkCellInputSize('TorchLSTMCell', x.shape[1], this.inputSize as number);
     checkCellState('TorchLSTMCell', [h, c], batch, this.hiddenSize);
     return tf.tidy(() => {
-      const w: LSTMWeights = { weightIh: this.variable('weight_ih'), weightHh: this.variable('weight_hh') };
-      if (this.bias) {
-        w.biasIh = this.variable('bias_ih');
-        w.biasHh = this.variable('bias_hh');
-      }
+      const w = directionWeights({ bias: this.bias, projSize: 0 }, (name) => this.variable(name), null);
       const { hN, cN } = lstmLayer(tf.expandDims(x, 0), h, c, w, { gradient: this.gradient });
       return [hN, hN, cN];
     });

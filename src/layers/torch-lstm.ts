@@ -5,7 +5,15 @@ import { lstmStack } from '../ops/lstm-stack';
 import { firstShape, KERAS_LAYER_ARGS, LayerArgs, Shape } from './keras';
 import { optionNames } from './options';
 import { TorchLayer } from './torch-layer';
-import { checkBoolean, checkFloatTensor, checkGradientMode, checkLengths, checkOptionNames } from './checks';
+import { initBound } from './cell-spec';
+import {
+  checkBoolean,
+  checkFloatTensor,
+  checkGradientMode,
+  checkInputSize,
+  checkLengths,
+  checkOptionNames,
+} from './checks';
 import {
   checkArchitecture,
   directionWeights,
@@ -122,14 +130,10 @@ export class TorchLSTM extends TorchLayer {
     }
     const features = xShape[2];
     if (features === null) throw new RangeError('TorchLSTM: the input feature size must be known to build the layer');
-    if (this.inputSize !== undefined && this.inputSize !== features) {
-      throw new RangeError(
-        `TorchLSTM: input.size(-1) must be equal to input_size. Expected ${this.inputSize}, got ${features}`,
-      );
-    }
+    if (this.inputSize !== undefined) checkInputSize('TorchLSTM', features, this.inputSize);
     const arch = { ...this.arch, inputSize: features };
     const plan = planParameters('TorchLSTM', arch);
-    this.addParameters(plan, 1 / Math.sqrt(this.hiddenSize), sizeOptions(arch));
+    this.addParameters(plan, initBound(this.hiddenSize), sizeOptions(arch));
     this.inputSize = features;
     this.arch = arch;
     this.built = true;
@@ -174,11 +178,7 @@ export class TorchLSTM extends TorchLayer {
     }
     const [xIn, h0, c0] = Array.isArray(inputs) ? inputs : [inputs];
     const x = checkFloatTensor('TorchLSTM', 'input', xIn, [3]);
-    if (x.shape[2] !== arch.inputSize) {
-      throw new RangeError(
-        `TorchLSTM: input.size(-1) must be equal to input_size. Expected ${arch.inputSize}, got ${x.shape[2]}`,
-      );
-    }
+    checkInputSize('TorchLSTM', x.shape[2], arch.inputSize);
     if (h0) checkFloatTensor('TorchLSTM', 'h0', h0, [2, 3]);
     if (c0) checkFloatTensor('TorchLSTM', 'c0', c0, [2, 3]);
     const [batch, steps] = x.shape as number[];
