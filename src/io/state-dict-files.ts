@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 
 import { stateDictFromSafetensors, stateDictToJSON, stateDictToSafetensors } from './formats';
-import { nestedShape, NestedArray } from './state-dict';
+import { NestedArray, nestedToTensor } from './state-dict';
 
 function format(file: string): 'safetensors' | 'json' {
   const ext = path.extname(file).toLowerCase();
@@ -40,8 +40,7 @@ export function readStateDict(file: string): Record<string, tf.Tensor> {
         dict[name] = tf.scalar(value);
         continue;
       }
-      const shape = nestedShape(name, value as NestedArray);
-      dict[name] = tf.tensor((value as number[]).flat(Infinity) as number[], shape, 'float32');
+      dict[name] = nestedToTensor(name, value as NestedArray);
     }
   } catch (e) {
     tf.dispose(Object.values(dict));

@@ -44,6 +44,20 @@ export function nestedShape(key: string, value: NestedArray): number[] {
   return shape;
 }
 
+/**
+ * Nested arrays (`tensor.tolist()` in Python) as a new float32 tensor: of their own shape (checked
+ * by `nestedShape`, errors naming `key`), or of `shape` when given, for values already checked to
+ * have its size.
+ *
+ * ```ts
+ * nestedToTensor('bias_ih_l0', [[1, 2], [3, 4]]).shape; // [2, 2]
+ * ```
+ */
+export function nestedToTensor(key: string, value: NestedArray, shape?: readonly number[]): tf.Tensor {
+  const to = shape ? [...shape] : nestedShape(key, value);
+  return tf.tensor((value as number[]).flat(Infinity) as number[], to, 'float32');
+}
+
 function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
@@ -75,7 +89,7 @@ export function valueToTensor(key: string, value: StateDictValue, shape: readonl
     const got = nestedShape(key, value);
     const flatOk = got.length === 1 && got[0] === sizeOf(shape);
     if (!flatOk && !tf.util.arraysEqual(got, [...shape])) return mismatch(got);
-    return tf.tensor((value as number[]).flat(Infinity) as number[], [...shape], 'float32');
+    return nestedToTensor(key, value, shape);
   }
   return `state_dict value for ${key}: expected a tf.Tensor, nested number arrays or a Float32Array, got ${typeof value}`;
 }

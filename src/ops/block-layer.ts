@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { BLOCK_OUTPUTS, BlockKernelAttrs, LSTM_BLOCK_BACKWARD, LSTM_BLOCK_FORWARD } from '../kernels/tensorflow-block';
 import { maskPadding, SequenceOptions } from './bptt';
+import { lengthsMask } from '../util/lengths-mask';
 import { LSTMWeights } from './weights';
 
 /**
@@ -63,7 +64,7 @@ export function blockLayer(
       [batch, 2],
       'int32',
     ),
-    valid: lengths ? validMask(steps, lengths) : undefined,
+    valid: lengths ? lengthsMask(lengths, steps, 'float32') : undefined,
   });
   const stateShape = [batch, hidden];
   const sizes = [steps * batch * hidden, batch * hidden, batch * hidden];
@@ -119,13 +120,6 @@ export function blockLayer(
     hN: tf.reshape(hN, stateShape),
     cN: tf.reshape(cN, stateShape),
   };
-}
-
-/** [T, N, 1], 1 at the steps inside each sequence and 0 past its end. */
-function validMask(steps: number, lengths: readonly number[]): tf.Tensor {
-  const values = new Float32Array(steps * lengths.length);
-  for (let t = 0; t < steps; t++) lengths.forEach((len, n) => (values[t * lengths.length + n] = t < len ? 1 : 0));
-  return tf.tensor3d(values, [steps, lengths.length, 1]);
 }
 
 /**

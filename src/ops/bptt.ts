@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
+import { lengthsMask, stepLengthsMask } from '../util/lengths-mask';
 import { lstmStep } from './cell-step';
 import { LSTMWeights } from './weights';
 
@@ -74,11 +75,7 @@ export function stepMasks(steps: number, lengths?: readonly number[], validSteps
   if (validSteps) return tf.unstack(tf.expandDims(tf.cast(validSteps, 'bool'), 2));
   return Array.from({ length: steps }, (_, t) => {
     if (!lengths || lengths.every((len) => t < len)) return null;
-    return tf.tensor2d(
-      lengths.map((len) => (t < len ? 1 : 0)),
-      [lengths.length, 1],
-      'bool',
-    );
+    return stepLengthsMask(lengths, t, 'bool');
   });
 }
 
@@ -89,13 +86,9 @@ export function stepMasks(steps: number, lengths?: readonly number[], validSteps
 export function maskPadding(x: tf.Tensor, lengths?: readonly number[], validSteps?: tf.Tensor): tf.Tensor {
   if (validSteps) return tf.where(tf.expandDims(tf.cast(validSteps, 'bool'), 2), x, tf.zerosLike(x));
   if (!lengths) return x;
-  const [steps, batch] = x.shape;
+  const steps = x.shape[0];
   if (lengths.every((len) => len >= steps)) return x;
-  const valid = new Uint8Array(steps * batch);
-  for (let t = 0; t < steps; t++) {
-    for (let b = 0; b < batch; b++) valid[t * batch + b] = t < lengths[b] ? 1 : 0;
-  }
-  return tf.where(tf.tensor3d(valid, [steps, batch, 1], 'bool'), x, tf.zerosLike(x));
+  return tf.where(lengthsMask(lengths, steps, 'bool'), x, tf.zerosLike(x));
 }
 
 /**

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
+import { lengthsMask } from '../util/lengths-mask';
+
 /** Which LSTM layer and direction a gradient-flow record belongs to. */
 export interface FlowLabel {
   layer: number;
@@ -55,15 +57,13 @@ export function recordInSlot(slot: number, key: 'forgetMean' | 'norms', t: tf.Te
  */
 export function forgetMeans(f: tf.Tensor, lengths?: readonly number[], validSteps?: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
-    const [steps, batch, hidden] = f.shape as number[];
+    const [steps, , hidden] = f.shape as number[];
     if (!lengths && !validSteps) return tf.mean(f, [1, 2]);
     let mask: tf.Tensor;
     if (validSteps) {
       mask = tf.expandDims(tf.cast(tf.cast(validSteps, 'bool'), 'float32'), 2);
     } else {
-      const valid = new Float32Array(steps * batch);
-      for (let t = 0; t < steps; t++) for (let b = 0; b < batch; b++) valid[t * batch + b] = t < lengths![b] ? 1 : 0;
-      mask = tf.tensor3d(valid, [steps, batch, 1]);
+      mask = lengthsMask(lengths!, steps, 'float32');
     }
     return tf.div(tf.sum(tf.mul(f, mask), [1, 2]), tf.mul(tf.sum(mask, [1, 2]), hidden));
   });
