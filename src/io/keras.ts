@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { parameterNames } from '../layers/cell-spec';
+import { LSTM_CELL, parameterNames } from '../layers/cell-spec';
 
 /**
  * Conversion between PyTorch's LSTM parameters and tfjs-layers' (Keras') `tf.layers.lstm` weights.
@@ -66,7 +66,8 @@ export function kerasToLstmWeights(weights: tf.Tensor[], key: DirectionKey = {})
   }
   const [kernel, recurrent, bias] = weights;
   const units = recurrent.shape[0];
-  if (recurrent.rank !== 2 || recurrent.shape[1] !== 4 * units || kernel.rank !== 2 || kernel.shape[1] !== 4 * units) {
+  const rows = LSTM_CELL.gateCount * units;
+  if (recurrent.rank !== 2 || recurrent.shape[1] !== rows || kernel.rank !== 2 || kernel.shape[1] !== rows) {
     throw new Error(
       `kerasToLstmWeights: expected kernel [I, 4H] and recurrentKernel [H, 4H], got [${kernel.shape}] and [${recurrent.shape}]`,
     );
