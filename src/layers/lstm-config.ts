@@ -66,8 +66,15 @@ export function outputSize(arch: LSTMArchitecture): number {
 }
 
 /** The size options of `LSTM`, in its constructor's order, and those of `LSTMCell`. */
-const SIZE_OPTIONS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'bidirectional', 'projSize'] as const;
-const CELL_SIZE_OPTIONS = ['inputSize', 'hiddenSize', 'bias'] as const;
+const SIZE_OPTIONS = [
+  'inputSize',
+  'hiddenSize',
+  'numLayers',
+  'bias',
+  'bidirectional',
+  'projSize',
+] as const satisfies readonly (keyof LSTMArchitecture)[];
+const CELL_SIZE_OPTIONS = ['inputSize', 'hiddenSize', 'bias'] as const satisfies readonly (keyof LSTMArchitecture)[];
 type SizeOption = (typeof SIZE_OPTIONS)[number];
 
 /** A parameter's name and shape, the factors of its element count and the options they come from. */
