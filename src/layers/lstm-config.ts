@@ -51,6 +51,23 @@ export function checkArchitecture(
   return arch;
 }
 
+/**
+ * Checks a single cell's options (`LSTMCell`, `TorchLSTMCell`) and fills in PyTorch's default
+ * bias; `inputSize` may be left out where the input gives it later (a tfjs layer).
+ */
+export function checkCellOptions(
+  owner: string,
+  options: { inputSize?: unknown; hiddenSize?: unknown; bias?: unknown },
+  { inputSizeOptional = false } = {},
+): { inputSize: number | undefined; hiddenSize: number; bias: boolean } {
+  const hiddenSize = checkInteger(owner, 'hiddenSize', options.hiddenSize, 1);
+  const inputSize =
+    inputSizeOptional && options.inputSize === undefined
+      ? undefined
+      : checkInteger(owner, 'inputSize', options.inputSize, 1);
+  return { inputSize, hiddenSize, bias: checkBoolean(owner, 'bias', options.bias ?? true) };
+}
+
 /** The architecture of a single cell (`LSTMCell`, `TorchLSTMCell`): one layer, one direction. */
 export function cellArchitecture(inputSize: number, hiddenSize: number, bias: boolean): LSTMArchitecture {
   return { inputSize, hiddenSize, numLayers: 1, bias, dropout: 0, bidirectional: false, projSize: 0 };

@@ -2,16 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 
 import type { GradientMode } from '../ops/lstm-layer';
 import { LSTMWeights } from '../ops/weights';
-import {
-  checkBoolean,
-  checkCellInputSize,
-  checkFloatTensor,
-  checkGradientMode,
-  checkInteger,
-  checkOptionNames,
-} from './checks';
+import { checkCellInputSize, checkFloatTensor, checkGradientMode, checkOptionNames } from './checks';
 import { CellSpec, initBound } from './cell-spec';
-import { cellArchitecture, directionWeights, planParameters, sizeOptions } from './lstm-config';
+import { cellArchitecture, checkCellOptions, directionWeights, planParameters, sizeOptions } from './lstm-config';
 import { Module } from './module';
 
 /**
@@ -52,9 +45,10 @@ export abstract class RNNCellBase extends Module {
     const owner = `${spec.mode}Cell`;
     super(owner, options?.seed);
     checkOptionNames(owner, options, known);
-    this.inputSize = checkInteger(owner, 'inputSize', options.inputSize, 1);
-    this.hiddenSize = checkInteger(owner, 'hiddenSize', options.hiddenSize, 1);
-    this.bias = checkBoolean(owner, 'bias', options.bias ?? true);
+    const { inputSize, hiddenSize, bias } = checkCellOptions(owner, options);
+    this.inputSize = inputSize as number;
+    this.hiddenSize = hiddenSize;
+    this.bias = bias;
     this.gradient = checkGradientMode(owner, options.gradient ?? 'manual');
 
     // Every option is checked and every size known to fit before the first parameter is made.

@@ -3,18 +3,10 @@ import * as tf from '@tensorflow/tfjs';
 import { GradientMode, lstmLayer } from '../ops/lstm-layer';
 import { firstShape, KERAS_LAYER_ARGS, LayerArgs, Shape } from './keras';
 import { initBound, LSTM_CELL, stateSizes } from './cell-spec';
-import { cellArchitecture, directionWeights, planParameters, sizeOptions } from './lstm-config';
+import { cellArchitecture, checkCellOptions, directionWeights, planParameters, sizeOptions } from './lstm-config';
 import { optionNames } from './options';
 import { TorchLayer } from './torch-layer';
-import {
-  checkBoolean,
-  checkCellInputSize,
-  checkCellState,
-  checkFloatTensor,
-  checkGradientMode,
-  checkInteger,
-  checkOptionNames,
-} from './checks';
+import { checkCellInputSize, checkCellState, checkFloatTensor, checkGradientMode, checkOptionNames } from './checks';
 
 /** Arguments of `torchLSTMCell`: PyTorch's `nn.LSTMCell` options. */
 export interface TorchLSTMCellArgs extends LayerArgs {
@@ -62,9 +54,10 @@ export class TorchLSTMCell extends TorchLayer {
   constructor(args: TorchLSTMCellArgs) {
     super('TorchLSTMCell', args);
     checkOptionNames('TorchLSTMCell', args, [...ARGS, ...KERAS_LAYER_ARGS]);
-    this.hiddenSize = checkInteger('TorchLSTMCell', 'hiddenSize', args.hiddenSize, 1);
-    if (args.inputSize !== undefined) this.inputSize = checkInteger('TorchLSTMCell', 'inputSize', args.inputSize, 1);
-    this.bias = checkBoolean('TorchLSTMCell', 'bias', args.bias ?? true);
+    const { inputSize, hiddenSize, bias } = checkCellOptions('TorchLSTMCell', args, { inputSizeOptional: true });
+    if (inputSize !== undefined) this.inputSize = inputSize;
+    this.hiddenSize = hiddenSize;
+    this.bias = bias;
     this.gradient = checkGradientMode('TorchLSTMCell', args.gradient ?? 'manual');
     this.stateSize = stateSizes(LSTM_CELL, this.hiddenSize);
     // Sizes too big fail now, with a stand-in inputSize of 1 (the smallest) until it is known.
