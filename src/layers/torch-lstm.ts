@@ -5,7 +5,7 @@ import { lstmStack } from '../ops/lstm-stack';
 import { firstShape, KERAS_LAYER_ARGS, LayerArgs, Shape } from './keras';
 import { optionNames } from './options';
 import { TorchLayer } from './torch-layer';
-import { initBound } from './cell-spec';
+import { initBound, LSTM_CELL, stateSizes } from './cell-spec';
 import {
   checkBoolean,
   checkFloatTensor,
@@ -145,7 +145,8 @@ export class TorchLSTM extends TorchLayer {
     const output = this.returnSequences ? [batch, steps, features] : [batch, features];
     if (!this.returnState) return output;
     const states = this.numLayers * this.numDirections;
-    return [output, [batch, states, this.outputSize], [batch, states, this.hiddenSize]];
+    const sizes = stateSizes(LSTM_CELL, this.hiddenSize, this.projSize);
+    return [output, ...sizes.map((size) => [batch, states, size])];
   }
 
   override computeMask(_inputs: tf.Tensor | tf.Tensor[], mask?: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
