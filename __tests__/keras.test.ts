@@ -4,6 +4,7 @@ import {
   copyFromKerasLSTM,
   copyToKerasLSTM,
   denseToLinearWeights,
+  kerasToLSTMWeights,
   kerasToLstmWeights,
   linearToDenseWeights,
   LSTM,
@@ -90,7 +91,7 @@ describe('Keras LSTM weights', () => {
     const small = new LSTM({ inputSize: 3, hiddenSize: 2 });
     expect(() => copyFromKerasLSTM(keras, small)).toThrow(/size mismatch for weight_ih_l0/);
     expect(() => copyToKerasLSTM(small, tf.layers.dense({ units: 1 }))).toThrow(/expected a tf\.layers\.lstm/);
-    expect(() => kerasToLstmWeights([tf.zeros([3, 8])])).toThrow(/expected \[kernel, recurrentKernel, bias\?\]/);
+    expect(() => kerasToLSTMWeights([tf.zeros([3, 8])])).toThrow(/expected \[kernel, recurrentKernel, bias\?\]/);
     proj.dispose();
     small.dispose();
   });
@@ -114,7 +115,7 @@ describe('Keras LSTM weights', () => {
     ]);
     expect(recurrent.arraySync()).toEqual([[1, 2, 3, 4]]);
     expect(bias.arraySync()).toEqual([1.5, 1, 0, 3]);
-    const back = kerasToLstmWeights([kernel, recurrent, bias], { layer: 2, reverse: true });
+    const back = kerasToLSTMWeights([kernel, recurrent, bias], { layer: 2, reverse: true });
     expect(Object.keys(back)).toEqual([
       'weight_ih_l2_reverse',
       'weight_hh_l2_reverse',
@@ -122,6 +123,14 @@ describe('Keras LSTM weights', () => {
       'bias_hh_l2_reverse',
     ]);
     expect(back.weight_ih_l2_reverse.arraySync()).toEqual(sd.weight_ih_l0.arraySync());
+  });
+
+  test('kerasToLstmWeights, its first name, still converts (deprecated alias)', () => {
+    const weights = [tf.ones([2, 4]), tf.ones([1, 4])];
+    const dict = kerasToLstmWeights(weights);
+    expect(Object.keys(dict)).toEqual(['weight_ih_l0', 'weight_hh_l0']);
+    expect(dict.weight_hh_l0.shape).toEqual([4, 1]);
+    tf.dispose([...weights, ...Object.values(dict)]);
   });
 });
 

@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { assembledSource, BINARY_PATH } from './wasm-assembler';
+import { assembledSource, BINARY_PATH } from './lstm-simd-module';
 
 async function main(): Promise<void> {
   const source = await assembledSource();

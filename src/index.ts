@@ -2,15 +2,15 @@
  * tfjs-lstm: PyTorch-exact `LSTMCell` and `LSTM` for TensorFlow.js, with a hand-derived backward
  * pass.
  */
-export { LSTM } from './layers/lstm';
-export type { LSTMOptions, LSTMForwardOptions } from './layers/lstm';
-export { LSTMCell } from './layers/lstm-cell';
-export type { LSTMCellOptions } from './layers/lstm-cell';
-export { Module } from './layers/module';
-export { TorchLSTM, torchLSTM } from './layers/torch-lstm';
-export type { TorchLSTMArgs } from './layers/torch-lstm';
-export { TorchLSTMCell, torchLSTMCell } from './layers/torch-lstm-cell';
-export type { TorchLSTMCellArgs } from './layers/torch-lstm-cell';
+export { LSTM } from './layers/nn/lstm';
+export type { LSTMOptions, LSTMForwardOptions } from './layers/nn/lstm';
+export { LSTMCell } from './layers/nn/lstm-cell';
+export type { LSTMCellOptions } from './layers/nn/lstm-cell';
+export { Module } from './layers/nn/module';
+export { TorchLSTM, torchLSTM } from './layers/tfjs/torch-lstm';
+export type { TorchLSTMArgs } from './layers/tfjs/torch-lstm';
+export { TorchLSTMCell, torchLSTMCell } from './layers/tfjs/torch-lstm-cell';
+export type { TorchLSTMCellArgs } from './layers/tfjs/torch-lstm-cell';
 export { lstmStack, dropout } from './ops/lstm-stack';
 export type { StackOptions, StackResult } from './ops/lstm-stack';
 export { lstmStep } from './ops/cell-step';
@@ -32,6 +32,7 @@ export {
   copyFromKerasLSTM,
   copyToKerasLSTM,
   denseToLinearWeights,
+  kerasToLSTMWeights,
   kerasToLstmWeights,
   linearToDenseWeights,
   lstmToKerasWeights,

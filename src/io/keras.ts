@@ -57,19 +57,19 @@ export function lstmToKerasWeights(dict: Record<string, tf.Tensor>, key: Directi
  * state dict: `weight_ih` and `weight_hh` transposed, `bias_ih` = bias and `bias_hh` = 0.
  *
  * ```ts
- * rnn.loadStateDict(kerasToLstmWeights(kerasLstm.getWeights()));
+ * rnn.loadStateDict(kerasToLSTMWeights(kerasLstm.getWeights()));
  * ```
  */
-export function kerasToLstmWeights(weights: tf.Tensor[], key: DirectionKey = {}): Record<string, tf.Tensor> {
+export function kerasToLSTMWeights(weights: tf.Tensor[], key: DirectionKey = {}): Record<string, tf.Tensor> {
   if (weights.length !== 2 && weights.length !== 3) {
-    throw new Error(`kerasToLstmWeights: expected [kernel, recurrentKernel, bias?], got ${weights.length} tensors`);
+    throw new Error(`kerasToLSTMWeights: expected [kernel, recurrentKernel, bias?], got ${weights.length} tensors`);
   }
   const [kernel, recurrent, bias] = weights;
   const units = recurrent.shape[0];
   const rows = LSTM_CELL.gateCount * units;
   if (recurrent.rank !== 2 || recurrent.shape[1] !== rows || kernel.rank !== 2 || kernel.shape[1] !== rows) {
     throw new Error(
-      `kerasToLstmWeights: expected kernel [I, 4H] and recurrentKernel [H, 4H], got [${kernel.shape}] and [${recurrent.shape}]`,
+      `kerasToLSTMWeights: expected kernel [I, 4H] and recurrentKernel [H, 4H], got [${kernel.shape}] and [${recurrent.shape}]`,
     );
   }
   const n = names(key);
@@ -83,6 +83,13 @@ export function kerasToLstmWeights(weights: tf.Tensor[], key: DirectionKey = {})
   });
 }
 
+/**
+ * `kerasToLSTMWeights` under its first name, kept so that code written against it still runs.
+ *
+ * @deprecated Use `kerasToLSTMWeights`: the package spells LSTM in capitals in every other name.
+ */
+export const kerasToLstmWeights = kerasToLSTMWeights;
+
 interface KerasLSTMConfig {
   units: number;
   activation: string;
@@ -91,7 +98,7 @@ interface KerasLSTMConfig {
 }
 
 /** The Keras LSTM layers behind `layer`: itself, or the two of a `tf.layers.bidirectional` wrapper. */
-export function kerasLstmLayers(layer: tf.layers.Layer): tf.layers.Layer[] {
+export function kerasLSTMLayers(layer: tf.layers.Layer): tf.layers.Layer[] {
   const className = layer.getClassName();
   if (className === 'LSTM') return [layer];
   if (className === 'Bidirectional') {
@@ -145,7 +152,7 @@ export interface HasStateDict {
  * ```
  */
 export function copyToKerasLSTM(source: HasStateDict, target: tf.layers.Layer, options: { layer?: number } = {}): void {
-  const layers = kerasLstmLayers(target);
+  const layers = kerasLSTMLayers(target);
   layers.forEach(warnIfNotPyTorchActivations);
   const dict = source.stateDict();
   try {
@@ -174,10 +181,10 @@ export function copyFromKerasLSTM(
   target: HasStateDict,
   options: { layer?: number } = {},
 ): void {
-  const layers = kerasLstmLayers(source);
+  const layers = kerasLSTMLayers(source);
   layers.forEach(warnIfNotPyTorchActivations);
   const dicts = layers.map((l, dir) =>
-    kerasToLstmWeights(l.getWeights(), { layer: options.layer, reverse: dir === 1 }),
+    kerasToLSTMWeights(l.getWeights(), { layer: options.layer, reverse: dir === 1 }),
   );
   const merged = Object.assign({}, ...dicts) as Record<string, tf.Tensor>;
   try {

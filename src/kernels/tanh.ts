@@ -18,7 +18,7 @@ export const TANH_SMALL_LIMIT = 0.625;
 const { abs, exp } = Math;
 
 /**
- * P's coefficients, c0..c6 (of x^0..x^12 in x P(x^2)). The single source: scripts/wasm-assembler.ts
+ * P's coefficients, c0..c6 (of x^0..x^12 in x P(x^2)). The single source: scripts/lstm-simd-module.ts
  * writes them into lstm-simd.wat's polynomial where it says `{tanh.c0}`..`{tanh.c6}`.
  */
 export const TANH_SMALL_COEFFICIENTS = [

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { lstmStack } from '../ops/lstm-stack';
-import { LSTM_CELL } from './cell-spec';
-import { checkFloatTensor, checkOptionNames, checkShape, checkStatePair, checkStateRanks } from './checks';
-import { optionNames } from './options';
+import { lstmStack } from '../../ops/lstm-stack';
+import { LSTM_CELL } from '../cell-spec';
+import { checkFloatTensor, checkOptionNames, checkShape, checkStatePair, checkStateRanks } from '../checks';
+import { optionNames } from '../options';
 import { FORWARD_OPTIONS, RNNBase, RNNBaseOptions, RNNForwardOptions } from './rnn-base';
 
 /** Options of `LSTM`: PyTorch's `nn.LSTM` arguments in camelCase, plus `seed` and `gradient`. */

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { LoadResult, StateDict } from '../io/state-dict';
-import { SeedSequence } from '../util/random';
-import { describe } from '../util/validate';
-import { LoadStateDictOptions } from './options';
-import { ParameterShape, ParameterStore, variableParameter } from './parameter-store';
+import { LoadResult, StateDict } from '../../io/state-dict';
+import { SeedSequence } from '../../util/random';
+import { describe } from '../../util/validate';
+import { LoadStateDictOptions } from '../options';
+import { ParameterShape, ParameterStore, variableParameter } from '../parameter-store';
 
 /**
  * The part of PyTorch's `nn.Module` these layers need: named parameters held as `tf.Variable`s in

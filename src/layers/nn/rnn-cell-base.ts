@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 
-import type { GradientMode } from '../ops/lstm-layer';
-import { LSTMWeights } from '../ops/weights';
-import { checkCellInputSize, checkFloatTensor, checkGradientMode, checkOptionNames } from './checks';
-import { CellSpec, initBound } from './cell-spec';
-import { cellArchitecture, checkCellOptions, directionWeights, planParameters, sizeOptions } from './lstm-config';
+import type { GradientMode } from '../../ops/lstm-layer';
+import { LSTMWeights } from '../../ops/weights';
+import { checkCellInputSize, checkFloatTensor, checkGradientMode, checkOptionNames } from '../checks';
+import { CellSpec, initBound } from '../cell-spec';
+import { cellArchitecture, checkCellOptions, directionWeights, planParameters, sizeOptions } from '../lstm-config';
 import { Module } from './module';
 
 /**

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { GradientMode, lstmLayer } from '../ops/lstm-layer';
-import { firstShape, KERAS_LAYER_ARGS, LayerArgs, Shape } from './keras';
-import { initBound, LSTM_CELL, stateSizes } from './cell-spec';
-import { cellArchitecture, checkCellOptions, directionWeights, planParameters, sizeOptions } from './lstm-config';
-import { optionNames } from './options';
+import { GradientMode, lstmLayer } from '../../ops/lstm-layer';
+import { firstShape, KERAS_LAYER_ARGS, LayerArgs, Shape } from './layer-args';
+import { initBound, LSTM_CELL, stateSizes } from '../cell-spec';
+import { cellArchitecture, checkCellOptions, directionWeights, planParameters, sizeOptions } from '../lstm-config';
+import { optionNames } from '../options';
 import { TorchLayer } from './torch-layer';
-import { checkCellInputSize, checkCellState, checkFloatTensor, checkGradientMode, checkOptionNames } from './checks';
+import { checkCellInputSize, checkCellState, checkFloatTensor, checkGradientMode, checkOptionNames } from '../checks';
 
 /** Arguments of `torchLSTMCell`: PyTorch's `nn.LSTMCell` options. */
 export interface TorchLSTMCellArgs extends LayerArgs {

@@ -1,3 +1,8 @@
+/**
+ * The SIMD module of the wasm kernels, from its one source: src/kernels/simd/lstm-simd.wat with
+ * tanh.ts's coefficients filled in, assembled by wabt (twice: for unshared and for shared memory)
+ * and encoded as the TypeScript file the package loads. `npm run build:wasm` writes or checks it.
+ */
 import * as fs from 'fs';
 import * as path from 'path';
 import wabt from 'wabt';

@@ -3,8 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 
-import { stateDictFromSafetensors, stateDictToJSON, stateDictToSafetensors } from './formats';
-import { NestedArray, nestedToTensor } from './state-dict';
+import { stateDictFromSafetensors, stateDictToJSON, stateDictToSafetensors } from '../io/formats';
+import { NestedArray, nestedToTensor } from '../io/state-dict';
 
 function format(file: string): 'safetensors' | 'json' {
   const ext = path.extname(file).toLowerCase();

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
-import type { GradientMode } from '../ops/lstm-layer';
-import { LSTMWeights } from '../ops/weights';
+import type { GradientMode } from '../../ops/lstm-layer';
+import { LSTMWeights } from '../../ops/weights';
 import {
   checkBoolean,
   checkFloatTensor,
@@ -9,8 +9,8 @@ import {
   checkInputSize,
   checkLengths,
   checkOptionNames,
-} from './checks';
-import { CellSpec, initBound } from './cell-spec';
+} from '../checks';
+import { CellSpec, initBound } from '../cell-spec';
 import {
   checkArchitecture,
   directionWeights,
@@ -19,9 +19,9 @@ import {
   outputSize,
   planParameters,
   sizeOptions,
-} from './lstm-config';
+} from '../lstm-config';
 import { Module } from './module';
-import { optionNames } from './options';
+import { optionNames } from '../options';
 
 /**
  * The options every multi-layer recurrent module takes: PyTorch's `RNNBase` arguments in

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 
-import { optionNames } from './options';
+import { optionNames } from '../options';
 
 /** The arguments every tfjs layer takes (`name`, `inputShape`, ...). */
 export type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;

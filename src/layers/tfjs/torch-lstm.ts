@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { GradientMode } from '../ops/lstm-layer';
-import { lstmStack } from '../ops/lstm-stack';
-import { firstShape, KERAS_LAYER_ARGS, LayerArgs, Shape } from './keras';
-import { optionNames } from './options';
+import { GradientMode } from '../../ops/lstm-layer';
+import { lstmStack } from '../../ops/lstm-stack';
+import { firstShape, KERAS_LAYER_ARGS, LayerArgs, Shape } from './layer-args';
+import { optionNames } from '../options';
 import { TorchLayer } from './torch-layer';
-import { initBound, LSTM_CELL, stateSizes } from './cell-spec';
+import { initBound, LSTM_CELL, stateSizes } from '../cell-spec';
 import {
   checkBoolean,
   checkFloatTensor,
@@ -13,7 +13,7 @@ import {
   checkInputSize,
   checkLengths,
   checkOptionNames,
-} from './checks';
+} from '../checks';
 import {
   checkArchitecture,
   directionWeights,
@@ -22,7 +22,7 @@ import {
   outputSize,
   planParameters,
   sizeOptions,
-} from './lstm-config';
+} from '../lstm-config';
 
 /** Arguments of `torchLSTM`: PyTorch's `nn.LSTM` options plus Keras' output options. */
 export interface TorchLSTMArgs extends LayerArgs {

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { LoadResult, StateDict } from '../io/state-dict';
-import { SeedSequence } from '../util/random';
-import { LayerArgs } from './keras';
-import { LoadStateDictOptions } from './options';
-import { layerParameter, ParameterShape, ParameterStore } from './parameter-store';
+import { LoadResult, StateDict } from '../../io/state-dict';
+import { SeedSequence } from '../../util/random';
+import { LayerArgs } from './layer-args';
+import { LoadStateDictOptions } from '../options';
+import { layerParameter, ParameterShape, ParameterStore } from '../parameter-store';
 
 /**
  * What `TorchLSTM` and `TorchLSTMCell` share: parameters registered under PyTorch's names with

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { lstmLayer } from '../ops/lstm-layer';
-import { LSTM_CELL } from './cell-spec';
-import { checkCellState, checkFloatTensor, checkStatePair, checkStateRanks } from './checks';
-import { optionNames } from './options';
+import { lstmLayer } from '../../ops/lstm-layer';
+import { LSTM_CELL } from '../cell-spec';
+import { checkCellState, checkFloatTensor, checkStatePair, checkStateRanks } from '../checks';
+import { optionNames } from '../options';
 import { RNNCellBase, RNNCellBaseOptions } from './rnn-cell-base';
 
 /** Options of `LSTMCell`, PyTorch's `nn.LSTMCell(input_size, hidden_size, bias)` in camelCase. */
