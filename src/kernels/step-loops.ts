@@ -41,15 +41,15 @@ export interface StepLoops {
    * step t+1: dZ_t and dc_{t-1} = dc_t f_t (into dcPrev). Returns the sum of squares of dL/dc_t
    * over those rows.
    */
-  gateGradients(t: number, b0: number, b1: number, cache: StepCache, grads: StepGrads, hidden: number): number;
+  gateGradients(t: number, b0: number, b1: number, cache: CacheArrays, grads: StepGrads, hidden: number): number;
   /** dst[q dstStride + r] = src[r cols + q]: src [rows, cols] transposed into `rows` columns of dst. */
   transposeInto(src: Float32Array, rows: number, cols: number, dst: Float32Array, dstStride: number): void;
   /** The sums of the rows of m [rows, cols], in float64. */
   rowSums(m: Float32Array, rows: number, cols: number): Float64Array;
 }
 
-/** The forward's cache, as the backward reads it (each indexed by t * batch + b). */
-export interface StepCache {
+/** The forward kernel's cache as typed arrays, as the backward reads it (each indexed by t * batch + b). */
+export interface CacheArrays {
   gates: Float32Array;
   cPrev: Float32Array;
   tanhC: Float32Array;
