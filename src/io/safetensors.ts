@@ -8,6 +8,8 @@
  * tensors cover the buffer exactly: no holes, no overlaps, no trailing bytes.
  */
 
+import { shapeText } from '../util/describe';
+
 /** The floating-point element types of the format, read as float32. */
 export type SafetensorsFloatDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'F8_E4M3' | 'F8_E5M2';
 
@@ -193,8 +195,11 @@ function preview(v: unknown): string {
   return out;
 }
 
-/** A short description of a JSON value for error messages; bounded work and stack whatever the value. */
-function describe(v: unknown): string {
+/**
+ * A JSON value from a header, previewed for error messages (the value itself, where `describe` of
+ * util/describe.ts gives only its kind); bounded work and stack whatever the value.
+ */
+function describeJSON(v: unknown): string {
   if (v === undefined) return 'undefined';
   const kind = v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
   let text: string;
@@ -209,7 +214,6 @@ function describe(v: unknown): string {
 }
 
 const quote = (name: string): string => JSON.stringify(name);
-const shapeText = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
 const isDim = (d: unknown): d is number => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0;
 
 function product(shape: readonly number[]): number {
@@ -228,21 +232,21 @@ interface TensorInfo {
 function parseInfo(name: string, value: unknown, bufferLength: number): TensorInfo {
   const where = `tensor ${quote(name)}`;
   if (!isObject(value)) {
-    fail(`${where}: expected an object with dtype, shape and data_offsets, got ${describe(value)}`);
+    fail(`${where}: expected an object with dtype, shape and data_offsets, got ${describeJSON(value)}`);
   }
   for (const key of ['dtype', 'shape', 'data_offsets']) {
-    if (!has(value, key)) fail(`${where}: missing "${key}" (has ${describe(Object.keys(value))})`);
+    if (!has(value, key)) fail(`${where}: missing "${key}" (has ${describeJSON(Object.keys(value))})`);
   }
   const { dtype, shape, data_offsets: offsets } = value;
-  if (typeof dtype !== 'string') fail(`${where}: "dtype" must be a string, got ${describe(dtype)}`);
+  if (typeof dtype !== 'string') fail(`${where}: "dtype" must be a string, got ${describeJSON(dtype)}`);
   if (!has(DTYPE_SIZES, dtype)) {
     fail(`${where}: unknown dtype ${quote(dtype)} (expected one of ${Object.keys(DTYPE_SIZES).join(', ')})`);
   }
   if (!Array.isArray(shape) || !shape.every(isDim)) {
-    fail(`${where}: "shape" must be an array of non-negative integers, got ${describe(shape)}`);
+    fail(`${where}: "shape" must be an array of non-negative integers, got ${describeJSON(shape)}`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isDim)) {
-    fail(`${where}: "data_offsets" must be [begin, end], two non-negative integers, got ${describe(offsets)}`);
+    fail(`${where}: "data_offsets" must be [begin, end], two non-negative integers, got ${describeJSON(offsets)}`);
   }
   const [begin, end] = offsets as [number, number];
   const size = DTYPE_SIZES[dtype as SafetensorsDtype];
@@ -265,10 +269,10 @@ function parseInfo(name: string, value: unknown, bufferLength: number): TensorIn
 function parseMetadata(value: unknown): Record<string, string> {
   // The reference reader treats `"__metadata__": null` as no metadata.
   if (value === null) return {};
-  if (!isObject(value)) fail(`"${METADATA_KEY}" must be an object of strings, got ${describe(value)}`);
+  if (!isObject(value)) fail(`"${METADATA_KEY}" must be an object of strings, got ${describeJSON(value)}`);
   for (const [key, v] of Object.entries(value)) {
     if (typeof v !== 'string') {
-      fail(`"${METADATA_KEY}" must be an object of strings, but ${quote(key)} is ${describe(v)}`);
+      fail(`"${METADATA_KEY}" must be an object of strings, but ${quote(key)} is ${describeJSON(v)}`);
     }
   }
   return Object.fromEntries(Object.entries(value as Record<string, string>));
@@ -412,7 +416,7 @@ function asBytes(input: Uint8Array | ArrayBuffer): Uint8Array {
   if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const tag = Object.prototype.toString.call(input);
   if (tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]') return new Uint8Array(input);
-  return fail(`expected the file's bytes as a Uint8Array or ArrayBuffer, got ${describe(input)}`);
+  return fail(`expected the file's bytes as a Uint8Array or ArrayBuffer, got ${describeJSON(input)}`);
 }
 
 /**
@@ -480,7 +484,7 @@ function parseFile(file: Uint8Array): SafetensorsFile {
     if (e instanceof RangeError) return fail(`header nests too deeply to parse (${e.message}): ${shown}`);
     return fail(`header is not valid JSON (${(e as Error).message}): ${shown}`);
   }
-  if (!isObject(header)) fail(`header must be a JSON object, got ${describe(header)}`);
+  if (!isObject(header)) fail(`header must be a JSON object, got ${describeJSON(header)}`);
 
   const bufferStart = 8 + headerSize;
   const bufferLength = file.length - bufferStart;
@@ -616,23 +620,23 @@ export function writeSafetensors(
   tensors: Record<string, SafetensorsInput>,
   metadata?: Record<string, string>,
 ): Uint8Array {
-  if (!isObject(tensors)) fail(`cannot write: expected an object of tensors by name, got ${describe(tensors)}`);
+  if (!isObject(tensors)) fail(`cannot write: expected an object of tensors by name, got ${describeJSON(tensors)}`);
   // Sorted by name first, so that the first bad tensor reported is the same whatever the key order.
   const names = Object.keys(tensors).sort(compareCodePoints);
   const entries = names.map((name) => {
     const where = `cannot write tensor ${quote(name)}`;
     if (name === METADATA_KEY) fail(`${where}: the name is reserved for the metadata`);
     const tensor: unknown = tensors[name];
-    if (!isObject(tensor)) fail(`${where}: expected { shape, data, dtype? }, got ${describe(tensor)}`);
+    if (!isObject(tensor)) fail(`${where}: expected { shape, data, dtype? }, got ${describeJSON(tensor)}`);
     const { shape, data, dtype = 'F32' } = tensor as Partial<SafetensorsInput>;
     if (!Array.isArray(shape) || !shape.every(isDim)) {
-      fail(`${where}: shape must be an array of non-negative integers, got ${describe(shape)}`);
+      fail(`${where}: shape must be an array of non-negative integers, got ${describeJSON(shape)}`);
     }
     if (typeof dtype !== 'string' || !WRITE_DTYPES.includes(dtype as SafetensorsDtype)) {
-      fail(`${where}: dtype must be one of ${WRITE_DTYPES.join(', ')}, got ${describe(dtype)}`);
+      fail(`${where}: dtype must be one of ${WRITE_DTYPES.join(', ')}, got ${describeJSON(dtype)}`);
     }
     if (typeof data !== 'object' || data === null || typeof data.length !== 'number') {
-      fail(`${where}: data must be a typed array or an array of numbers, got ${describe(data)}`);
+      fail(`${where}: data must be a typed array or an array of numbers, got ${describeJSON(data)}`);
     }
     const count = product(shape);
     if (data.length !== count) {
@@ -640,7 +644,7 @@ export function writeSafetensors(
     }
     if (!ArrayBuffer.isView(data)) {
       for (let i = 0; i < count; i++) {
-        if (typeof data[i] !== 'number') fail(`${where}: data[${i}] must be a number, got ${describe(data[i])}`);
+        if (typeof data[i] !== 'number') fail(`${where}: data[${i}] must be a number, got ${describeJSON(data[i])}`);
       }
     }
     if (dtype !== 'F32') {
@@ -648,7 +652,7 @@ export function writeSafetensors(
       for (let i = 0; i < count; i++) {
         const v = data[i];
         if (!Number.isInteger(v) || v < min || v > max) {
-          fail(`${where}: data[${i}] is ${describe(v)}, but ${dtype} holds the integers ${min} to ${max}`);
+          fail(`${where}: data[${i}] is ${describeJSON(v)}, but ${dtype} holds the integers ${min} to ${max}`);
         }
       }
     }
@@ -659,12 +663,14 @@ export function writeSafetensors(
 
   const parts: string[] = [];
   if (metadata !== undefined) {
-    if (!isObject(metadata)) fail(`cannot write metadata: expected an object of strings, got ${describe(metadata)}`);
+    if (!isObject(metadata))
+      fail(`cannot write metadata: expected an object of strings, got ${describeJSON(metadata)}`);
     const fields = Object.keys(metadata)
       .sort(compareCodePoints)
       .map((key) => {
         const v: unknown = metadata[key];
-        if (typeof v !== 'string') fail(`cannot write metadata: ${quote(key)} must be a string, got ${describe(v)}`);
+        if (typeof v !== 'string')
+          fail(`cannot write metadata: ${quote(key)} must be a string, got ${describeJSON(v)}`);
         return `${quote(key)}:${quote(v)}`;
       });
     parts.push(`${quote(METADATA_KEY)}:{${fields.join(',')}}`);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { shapeStr } from '../util/validate';
+import { shapeText } from '../util/describe';
 
 /** Nested arrays of numbers, as `tensor.tolist()` gives them in Python. */
 export interface NestedArray extends ReadonlyArray<number | NestedArray> {}
@@ -69,8 +69,8 @@ function sizeOf(shape: readonly number[]): number {
  */
 export function valueToTensor(key: string, value: StateDictValue, shape: readonly number[]): tf.Tensor | string {
   const mismatch = (got: readonly number[]) =>
-    `size mismatch for ${key}: copying a param with shape ${shapeStr(got)} from checkpoint, ` +
-    `the shape in current model is ${shapeStr(shape)}.`;
+    `size mismatch for ${key}: copying a param with shape ${shapeText(got)} from checkpoint, ` +
+    `the shape in current model is ${shapeText(shape)}.`;
   if (value instanceof tf.Tensor) {
     if (value.isDisposed) return `state_dict value for ${key} is a disposed tensor`;
     if (value.dtype !== 'float32') {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { checkBoolean, checkInteger, describe, shapeStr } from '../util/validate';
+import { describe, shapeText } from '../util/describe';
+import { checkBoolean, checkInteger } from '../util/validate';
 import type { GradientMode } from '../ops/lstm-layer';
 
 /**
@@ -152,7 +153,7 @@ export function allocationError(
 ): Error {
   const bytes = formatBytes(4 * p.shape.reduce((a, b) => a * b, 1));
   const message =
-    `${owner}: could not allocate ${p.name} ${shapeStr(p.shape)} (${bytes} of float32) for ${options.join(', ')}: ` +
+    `${owner}: could not allocate ${p.name} ${shapeText(p.shape)} (${bytes} of float32) for ${options.join(', ')}: ` +
     (cause instanceof Error ? cause.message : String(cause));
   const error = cause instanceof RangeError ? new RangeError(message) : new Error(message);
   return Object.assign(error, { cause });
@@ -223,7 +224,7 @@ export function checkStatePair(owner: string, state: unknown): [unknown, unknown
 
 export function checkShape(owner: string, name: string, t: tf.Tensor, expected: number[]): void {
   if (!tf.util.arraysEqual(t.shape, expected)) {
-    throw new RangeError(`${owner}: Expected ${name} size ${shapeStr(expected)}, got ${shapeStr(t.shape)}`);
+    throw new RangeError(`${owner}: Expected ${name} size ${shapeText(expected)}, got ${shapeText(t.shape)}`);
   }
 }
 

@@ -1,5 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 
+import { describe, shapeText } from '../util/describe';
+
+// The other testing modules take the shape text from here, with the tensor-like values it prints.
+export { shapeText };
+
 /**
  * A nested array of numbers (or booleans), as `tensor.arraySync()` gives and as PyTorch's
  * `tensor.tolist()` writes: its nesting is its shape.
@@ -23,21 +28,9 @@ export interface TensorValues {
   dtype: tf.DataType | null;
 }
 
-/** The text for a shape in messages: `[2, 3]`. */
-export function shapeText(shape: readonly number[] | null): string {
-  return shape === null ? '(flat)' : `[${shape.join(', ')}]`;
-}
-
 /** The number of elements of a shape. */
 export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
-}
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return `a ${(v as object).constructor?.name ?? 'object'}`;
-  return `${typeof v} ${String(v)}`;
 }
 
 function nestedValues(value: NestedNumbers, what: string): { data: number[]; shape: number[] } {

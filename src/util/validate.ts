@@ -4,14 +4,7 @@
  * recognises the problem.
  */
 
-/** Describes a received value for an error message: numbers verbatim, others by type. */
-export function describe(value: unknown): string {
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `array of length ${value.length}`;
-  return typeof value;
-}
+import { describe } from './describe';
 
 /** Checks that `value` is an integer >= `min` (PyTorch: "hidden_size must be greater than zero"). */
 export function checkInteger(owner: string, name: string, value: unknown, min: number): number {
@@ -30,9 +23,4 @@ export function checkBoolean(owner: string, name: string, value: unknown): boole
     throw new TypeError(`${owner}: ${name} should be a boolean, got ${describe(value)}`);
   }
   return value;
-}
-
-/** Formats a shape the way PyTorch prints sizes in its messages: `[2, 3, 20]`. */
-export function shapeStr(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
 }

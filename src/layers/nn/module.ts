@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { LoadResult, StateDict } from '../../io/state-dict';
 import { SeedSequence } from '../../util/random';
-import { describe } from '../../util/validate';
+import { describe } from '../../util/describe';
 import { LoadStateDictOptions } from '../options';
 import { ParameterShape, ParameterStore, variableParameter } from '../parameter-store';
 
