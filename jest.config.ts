@@ -14,6 +14,7 @@ const project = (backend: string, wasmThreads = 0) => ({
   // Examples import the package by name; in the repository that is the source.
   moduleNameMapper: {
     '^tfjs-lstm$': '<rootDir>/src/index.ts',
+    '^tfjs-lstm/functional$': '<rootDir>/src/functional.ts',
     '^tfjs-lstm/node$': '<rootDir>/src/node.ts',
     '^tfjs-lstm/testing$': '<rootDir>/src/testing/index.ts',
     '^tfjs-lstm/testing/jest$': '<rootDir>/src/testing/jest.ts',

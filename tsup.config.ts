@@ -6,6 +6,7 @@ export default defineConfig({
   // tfjs-lstm/testing's three entries build to dist/testing/{index,jest,node}.
   entry: {
     index: 'src/index.ts',
+    functional: 'src/functional.ts',
     node: 'src/node.ts',
     'testing/index': 'src/testing/index.ts',
     'testing/jest': 'src/testing/jest.ts',

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { lstmForward, lstmLayer } from '../src';
-import { hasFusedKernels, setFusedKernels } from '../src/kernels/register';
+import { lstmDirection, lstmForward } from '../src/functional';
+import { FUSED_KERNELS_FLAG, SIMD_LOOPS_FLAG } from '../src/kernels/flags';
+import { hasFusedKernels } from '../src/kernels/register';
 import { matMulJs } from '../src/kernels/matmul-js';
-import { setSimdLoops } from '../src/kernels/simd/lstm-simd';
 import { TANH_SMALL_LIMIT, tanhJs, tanhSmall } from '../src/kernels/tanh';
 import { expectClose } from './helpers/compare';
 import { disposeLayerProblem, LayerCase, layerLoss, layerProblem, LayerProblem } from './helpers/layer-problem';
@@ -37,23 +37,23 @@ const cases: LayerCase[] = [
  * `simd` false, the wasm kernels run their JavaScript loops.
  */
 function run(p: LayerProblem, fused: boolean, simd = true) {
-  setFusedKernels(fused);
-  setSimdLoops(simd);
+  tf.env().set(FUSED_KERNELS_FLAG, fused);
+  tf.env().set(SIMD_LOOPS_FLAG, simd);
   try {
     const forward = tf.tidy(() => {
-      const r = lstmLayer(p.x, p.h0, p.c0, p.w, p.options);
+      const r = lstmDirection(p.x, p.h0, p.c0, p.w, p.options);
       return [r.output, r.hN, r.cN].map((t) => Array.from(t.dataSync()));
     });
     const { value, grads } = tf.variableGrads(() => {
-      const r = lstmLayer(p.x, p.h0, p.c0, p.w, p.options);
+      const r = lstmDirection(p.x, p.h0, p.c0, p.w, p.options);
       return layerLoss(p, r);
     });
     const g = Object.fromEntries(Object.entries(grads).map(([k, t]) => [k, Array.from(t.dataSync())]));
     tf.dispose([value, ...Object.values(grads)]);
     return { forward, grads: g };
   } finally {
-    setFusedKernels(true);
-    setSimdLoops(true);
+    tf.env().set(FUSED_KERNELS_FLAG, true);
+    tf.env().set(SIMD_LOOPS_FLAG, true);
   }
 }
 
@@ -93,9 +93,11 @@ describe(`fused kernels on ${__TFJS_BACKEND__}`, () => {
 
   test('inference takes the fused forward for both gradient modes: the same numbers', () => {
     const p = layerProblem(cases[2], 9);
-    const manual = tf.tidy(() => Array.from(lstmLayer(p.x, p.h0, p.c0, p.w, { gradient: 'manual' }).output.dataSync()));
+    const manual = tf.tidy(() =>
+      Array.from(lstmDirection(p.x, p.h0, p.c0, p.w, { gradient: 'manual' }).output.dataSync()),
+    );
     const autodiff = tf.tidy(() =>
-      Array.from(lstmLayer(p.x, p.h0, p.c0, p.w, { gradient: 'autodiff' }).output.dataSync()),
+      Array.from(lstmDirection(p.x, p.h0, p.c0, p.w, { gradient: 'autodiff' }).output.dataSync()),
     );
     expect(autodiff).toEqual(manual);
     const composed = tf.tidy(() => Array.from(lstmForward(p.x, p.h0, p.c0, p.w).output.dataSync()));

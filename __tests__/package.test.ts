@@ -25,6 +25,10 @@ describe('the built package', () => {
       'node.cjs',
       'node.mjs',
       'node.d.ts',
+      'functional.cjs',
+      'functional.mjs',
+      'functional.d.ts',
+      'functional.d.mts',
       ...testing,
     ]) {
       expect({ file, exists: fs.existsSync(path.join(root, 'dist', file)) }).toEqual({ file, exists: true });
@@ -39,6 +43,7 @@ describe('the built package', () => {
       layer: 'function',
       node: 'function',
       sameClass: true,
+      functional: { newTensors: 7, returned: 7, inMain: false },
     });
   });
 

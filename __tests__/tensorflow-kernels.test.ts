@@ -1,13 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { gradientFlow, LayerOptions, lstmLayer } from '../src';
-import { hasBlockKernels, hasFusedKernels, setFusedKernels } from '../src/kernels/register';
-import { LSTM_BLOCK_BACKWARD, LSTM_BLOCK_FORWARD } from '../src/kernels/tensorflow-block';
+import { gradientFlow } from '../src';
+import { DirectionOptions, lstmDirection } from '../src/functional';
+import { FUSED_KERNELS_FLAG } from '../src/kernels/flags';
+import { hasBlockKernels, hasFusedKernels } from '../src/kernels/register';
+import { LSTM_BLOCK_BACKWARD, LSTM_BLOCK_FORWARD } from '../src/kernels/kernel-names';
 import { expectClose } from './helpers/compare';
 import { disposeLayerProblem, LayerCase, layerLoss, layerProblem, LayerProblem } from './helpers/layer-problem';
 
 // On the tensorflow backend (tfjs-node), a layer direction runs as TensorFlow's BlockLSTMV2 and
-// BlockLSTMGradV2 ops (src/ops/block-layer.ts). Checked here against the composed tfjs ops of
+// BlockLSTMGradV2 ops (src/dispatch/block-layer.ts). Checked here against the composed tfjs ops of
 // src/ops/bptt.ts, their oracle: the same forward and gradients within float32 rounding, and the
 // fused ops taken exactly where they should be. Other backends skip this file.
 
@@ -48,19 +50,19 @@ function countBlockKernels<T>(f: () => T): { result: T; forward: number; backwar
  * The forward (inference) and the gradients of sum(output * w1) + sum(hN * w2) + sum(cN * w3)
  * with respect to every tensor, and how often the BlockLSTM kernels ran for them.
  */
-function run(p: LayerProblem, fused: boolean, options: LayerOptions = {}) {
-  setFusedKernels(fused);
+function run(p: LayerProblem, fused: boolean, options: DirectionOptions = {}) {
+  tf.env().set(FUSED_KERNELS_FLAG, fused);
   try {
     const opts = { ...p.options, ...options };
     const inference = countBlockKernels(() =>
       tf.tidy(() => {
-        const r = lstmLayer(p.x, p.h0, p.c0, p.w, opts);
+        const r = lstmDirection(p.x, p.h0, p.c0, p.w, opts);
         return [r.output, r.hN, r.cN].map((t) => Array.from(t.dataSync()));
       }),
     );
     const training = countBlockKernels(() =>
       tf.variableGrads(() => {
-        const r = lstmLayer(p.x, p.h0, p.c0, p.w, opts);
+        const r = lstmDirection(p.x, p.h0, p.c0, p.w, opts);
         return layerLoss(p, r);
       }),
     );
@@ -76,7 +78,7 @@ function run(p: LayerProblem, fused: boolean, options: LayerOptions = {}) {
       calls: [inference.forward, inference.backward, training.forward, training.backward],
     };
   } finally {
-    setFusedKernels(true);
+    tf.env().set(FUSED_KERNELS_FLAG, true);
   }
 }
 
@@ -84,11 +86,11 @@ function run(p: LayerProblem, fused: boolean, options: LayerOptions = {}) {
   test('serve the tensorflow backend, and not when the fused kernels are turned off', () => {
     expect(hasFusedKernels()).toBe(false);
     expect(hasBlockKernels()).toBe(true);
-    setFusedKernels(false);
+    tf.env().set(FUSED_KERNELS_FLAG, false);
     try {
       expect(hasBlockKernels()).toBe(false);
     } finally {
-      setFusedKernels(true);
+      tf.env().set(FUSED_KERNELS_FLAG, true);
     }
   });
 
@@ -126,7 +128,7 @@ function run(p: LayerProblem, fused: boolean, options: LayerOptions = {}) {
   test('a gradientFlow recording runs the composed ops (they give the per-step norms)', () => {
     const p = layerProblem(cases[0], 13);
     const { result, forward, backward } = countBlockKernels(() =>
-      gradientFlow(() => tf.sum(lstmLayer(p.x, p.h0, p.c0, p.w, p.options).output) as tf.Scalar),
+      gradientFlow(() => tf.sum(lstmDirection(p.x, p.h0, p.c0, p.w, p.options).output) as tf.Scalar),
     );
     expect([forward, backward]).toEqual([0, 0]);
     expect(result.flow[0].dhNorm).toHaveLength(cases[0].steps);

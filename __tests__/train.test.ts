@@ -4,17 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 
 import { trainAdding } from '../examples/train-adding';
 import { trainMemory } from '../examples/train-memory';
-import {
-  clipGradNorm,
-  clipGradValue,
-  detach,
-  detachState,
-  gradientFlow,
-  LSTM,
-  lstmLayer,
-  LSTMWeights,
-  setFusedKernels,
-} from '../src';
+import { clipGradNorm, clipGradValue, detach, detachState, gradientFlow, LSTM } from '../src';
+import { lstmDirection, LSTMWeights } from '../src/functional';
+import { FUSED_KERNELS_FLAG } from '../src/kernels/flags';
 import { expectClose } from './helpers/compare';
 import { Arr, toTensor } from './helpers/fixtures';
 
@@ -177,7 +169,7 @@ describe('gradientFlow', () => {
     const wOut = tf.randomNormal([steps, batch, outSize], 0, 1, 'float32', 7);
 
     const { value, grads, flow } = gradientFlow(() => {
-      const r = lstmLayer(x, tf.zeros([batch, outSize]), tf.zeros([batch, hidden]), w, { reverse });
+      const r = lstmDirection(x, tf.zeros([batch, outSize]), tf.zeros([batch, hidden]), w, { reverse });
       return tf.add(tf.sum(tf.mul(r.output, wOut)), tf.sum(r.cN)) as tf.Scalar;
     });
     const expected = autodiffFlow(x, w, wOut, reverse);
@@ -219,7 +211,7 @@ describe('gradientFlow', () => {
       return flow;
     };
     const fused = report();
-    setFusedKernels(false);
+    tf.env().set(FUSED_KERNELS_FLAG, false);
     try {
       const composed = report();
       composed.forEach((c, k) => {
@@ -229,7 +221,7 @@ describe('gradientFlow', () => {
         expectClose(c.forgetMean, fused[k].forgetMean, 1e-6, 'forgetMean');
       });
     } finally {
-      setFusedKernels(true);
+      tf.env().set(FUSED_KERNELS_FLAG, true);
     }
     rnn.dispose();
   });

@@ -24,8 +24,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 
 import { LSTM } from '../src';
-import { setFusedKernels } from '../src/kernels/register';
-import { setSimdLoops } from '../src/kernels/simd/lstm-simd';
+import { FUSED_KERNELS_FLAG, SIMD_LOOPS_FLAG } from '../src/kernels/flags';
 import { flag, hasTfjsNode, setupBackend } from '../examples/backend';
 import { peakTensorBytes } from './peak-memory';
 
@@ -72,13 +71,13 @@ function variant(
 ): Variant {
   const opt = tf.train.adam(1e-3);
   const withKernels = (f: () => void) => () => {
-    setFusedKernels(kernels.fused ?? true);
-    setSimdLoops(kernels.simd ?? true);
+    tf.env().set(FUSED_KERNELS_FLAG, kernels.fused ?? true);
+    tf.env().set(SIMD_LOOPS_FLAG, kernels.simd ?? true);
     try {
       f();
     } finally {
-      setFusedKernels(true);
-      setSimdLoops(true);
+      tf.env().set(FUSED_KERNELS_FLAG, true);
+      tf.env().set(SIMD_LOOPS_FLAG, true);
     }
   };
   return {

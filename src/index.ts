@@ -11,22 +11,15 @@ export { TorchLSTM, torchLSTM } from './layers/tfjs/torch-lstm';
 export type { TorchLSTMArgs } from './layers/tfjs/torch-lstm';
 export { TorchLSTMCell, torchLSTMCell } from './layers/tfjs/torch-lstm-cell';
 export type { TorchLSTMCellArgs } from './layers/tfjs/torch-lstm-cell';
-export { lstmStack, dropout } from './ops/lstm-stack';
-export type { StackOptions, StackResult } from './ops/lstm-stack';
-export { lstmStep } from './ops/cell-step';
-export type { StepResult } from './ops/cell-step';
-export { lstmForward, lstmBackward } from './ops/bptt';
-export type { SequenceOptions, StepCache, ForwardResult, Gradients } from './ops/bptt';
-export { lstmLayer } from './ops/lstm-layer';
-export type { GradientMode, LayerOptions, LayerResult } from './ops/lstm-layer';
-export type { LSTMWeights } from './ops/weights';
+// The functional ops (lstmStep, lstmForward, lstmBackward, lstmDirection, lstmStack, dropout) are
+// in 'tfjs-lstm/functional' (src/functional.ts), each in its own tensor scope.
+export type { GradientMode } from './dispatch/lstm-direction';
 export { clipGradNorm, clipGradNormAsync, clipGradValue } from './train/clip';
 export type { ClipGradNormOptions, GradientSet } from './train/clip';
 export { detach, detachState } from './train/detach';
 export { gradientFlow, gradientFlowAsync } from './train/gradient-flow';
 export type { FlowReport, GradientFlowResult } from './train/gradient-flow';
-export type { FlowLabel } from './ops/flow-recorder';
-export { setFusedKernels } from './kernels/register';
+export type { FlowLabel } from './dispatch/flow-recording';
 export type { StateDict, StateDictValue, NestedArray, LoadResult } from './io/state-dict';
 export {
   copyFromKerasLSTM,

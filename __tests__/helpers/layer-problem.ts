@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { LayerOptions, LSTMWeights } from '../../src';
+import { DirectionOptions, LSTMWeights } from '../../src/functional';
 
-/** One layer direction's sizes and options, for tests that compare two paths of `lstmLayer`. */
+/** One layer direction's sizes and options, for tests that compare two paths of `lstmDirection`. */
 export interface LayerCase {
   name: string;
   steps: number;
@@ -38,7 +38,7 @@ export function layerProblem(c: LayerCase, seed: number) {
     h0: v([c.batch, p], 7, 0.5),
     c0: v([c.batch, c.hidden], 8, 0.5),
     w,
-    options: { reverse: c.reverse, lengths: c.lengths } as LayerOptions,
+    options: { reverse: c.reverse, lengths: c.lengths } as DirectionOptions,
     weights: [c.steps * c.batch * p, c.batch * p, c.batch * c.hidden].map((n, k) =>
       tf.randomNormal([n], 0, 1, 'float32', seed + 10 + k),
     ),

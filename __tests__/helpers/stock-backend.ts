@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
  * tfjs' own CPU backend under another name, with only tfjs' stock kernels: the package's fused
  * kernels are registered for `cpu` and `wasm` by name, so on this backend every LSTM runs the
  * composed-ops path that `tensorflow`, `webgl` and `webgpu` take. It lets every machine test that
- * path on a real backend, not only through `setFusedKernels(false)`.
+ * path on a real backend, not only through the `TFJSLSTM_FUSED_KERNELS` flag set to false.
  */
 export const STOCK_BACKEND = 'cpu-stock';
 

@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { clipGradNorm, LSTM, lstmStep } from 'tfjs-lstm';
+import { clipGradNorm, LSTM } from 'tfjs-lstm';
+import { lstmStep } from 'tfjs-lstm/functional';
 
 import { Rng } from '../lib/rng';
 import { memoryBatch } from '../lib/tasks';

@@ -207,7 +207,14 @@ export function linearToDenseWeights(weight: tf.Tensor, bias?: tf.Tensor): tf.Te
   return tf.tidy(() => (bias ? [tf.transpose(weight), tf.clone(bias)] : [tf.transpose(weight)]));
 }
 
-/** `tf.layers.dense` weights `[kernel, bias?]` as PyTorch `nn.Linear` parameters `{weight, bias}`. */
+/**
+ * `tf.layers.dense` weights `[kernel, bias?]` as PyTorch `nn.Linear` parameters `{weight, bias}`:
+ * the kernel [in, out] transposed to the weight [out, in].
+ *
+ * ```ts
+ * const { weight, bias } = denseToLinearWeights(denseLayer.getWeights());
+ * ```
+ */
 export function denseToLinearWeights(weights: tf.Tensor[]): Record<string, tf.Tensor> {
   const [kernel, bias] = weights;
   return tf.tidy(() => {

@@ -1,21 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 
+import { LstmBackwardAttrs, LstmBackwardInputs } from './kernel-names';
 import { KernelOps, Mat } from './kernel-ops';
-import { LstmKernelAttrs } from './lstm-forward-kernel';
-
-export interface BackwardKernelInputs {
-  /** dL/d output [T, N, P], dL/d h_n [N, P], dL/d c_n [N, H]. */
-  dOutput: tf.TensorInfo;
-  dhN: tf.TensorInfo;
-  dcN: tf.TensorInfo;
-  /** The forward's recurrent weights. */
-  weightHh: tf.TensorInfo;
-  weightHr?: tf.TensorInfo;
-  /** The forward kernel's cache. */
-  gates: tf.TensorInfo;
-  cPrev: tf.TensorInfo;
-  tanhC: tf.TensorInfo;
-}
 
 /**
  * Backpropagation through time for `lstmForwardKernel`, as one kernel: the reverse loop of
@@ -31,8 +17,8 @@ export interface BackwardKernelInputs {
  */
 export function lstmBackwardKernel<M extends Mat>(
   ops: KernelOps<M>,
-  inputs: BackwardKernelInputs,
-  attrs: LstmKernelAttrs,
+  inputs: LstmBackwardInputs,
+  attrs: LstmBackwardAttrs,
 ): tf.TensorInfo[] {
   const [steps, batch, outSize] = inputs.dOutput.shape;
   const gates = inputs.weightHh.shape[0];
@@ -56,7 +42,7 @@ export function lstmBackwardKernel<M extends Mat>(
   const dhNew = ops.zeros(batch, outSize);
   // dZ_t, the step's gate gradients [N, 4H], go transposed into dZ^T [4H, T N], the layout of the
   // weights' gradient product.
-  const dZT = ops.empty(gates, rows); // every column is written, one step's batch at a time
+  const dZTransposed = ops.empty(gates, rows); // every column is written, one step's batch at a time
   const dZt = ops.zeros(batch, gates);
   const dcPrev = ops.zeros(batch, hidden);
   // With projections, dW_hr = dHNew^T R, where R stacks r_t = o_t tanh(c_t).
@@ -93,7 +79,7 @@ export function lstmBackwardKernel<M extends Mat>(
       );
     }
     flow[2 * t + 1] = Math.sqrt(norm);
-    transposeInto(ops.data(dZt), batch, gates, ops.data(dZT).subarray(t * batch), rows);
+    transposeInto(ops.data(dZt), batch, gates, ops.data(dZTransposed).subarray(t * batch), rows);
     if (R) outputProducts(t, lengths, ops.data(cache.gates), ops.data(cache.tanhC), ops.data(R), hidden);
     if (dr !== dhNew) ops.release(dr);
     const dhPrev = ops.matMul(dZt, weightHh);
@@ -102,11 +88,11 @@ export function lstmBackwardKernel<M extends Mat>(
   }
 
   // dL/d b = the sum of dZ_t over all steps and sequences (zero past a sequence's end).
-  const dBias = ops.loops.rowSums(ops.data(dZT), gates, rows);
+  const dBias = ops.loops.rowSums(ops.data(dZTransposed), gates, rows);
   const bias = ops.zeros(1, gates);
   ops.data(bias).set(dBias);
   const result = [
-    ops.output(dZT, [gates, rows]),
+    ops.output(dZTransposed, [gates, rows]),
     ops.output(dh, [batch, outSize]),
     ops.output(dc, [batch, hidden]),
     ops.output(bias, [gates]),

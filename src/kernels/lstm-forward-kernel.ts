@@ -1,51 +1,15 @@
 import type * as tf from '@tensorflow/tfjs';
 
+import { LstmCacheAttrs, LstmForwardAttrs, LstmForwardInputs } from './kernel-names';
 import { KernelOps, Mat } from './kernel-ops';
-
-/** Attributes of the fused forward and backward kernels. */
-export interface LstmKernelAttrs {
-  reverse: boolean;
-  /** Valid length of each batch entry; empty when every sequence has all T steps. */
-  lengths: number[];
-}
-
-export interface ForwardKernelInputs {
-  /** [T, N, I], padding already zeroed. */
-  x: tf.TensorInfo;
-  weightIh: tf.TensorInfo;
-  weightHh: tf.TensorInfo;
-  biasIh?: tf.TensorInfo;
-  biasHh?: tf.TensorInfo;
-  weightHr?: tf.TensorInfo;
-  h0: tf.TensorInfo;
-  c0: tf.TensorInfo;
-  /**
-   * For training, the backward pass's cache, which the kernel fills (its out-parameters, made by
-   * `lstmCacheKernel` just before): gates (activated) [T, N, 4H], cPrev [T, N, H],
-   * xh ([x_t | h_{t-1}]) [T, N, I + P], tanhC [T, N, H], each indexed by time.
-   */
-  gates?: tf.TensorInfo;
-  cPrev?: tf.TensorInfo;
-  xh?: tf.TensorInfo;
-  tanhC?: tf.TensorInfo;
-}
-
-/** Sizes of the cache a forward kernel fills. */
-export interface CacheKernelAttrs {
-  steps: number;
-  batch: number;
-  hidden: number;
-  /** I + P */
-  width: number;
-}
 
 /**
  * Makes the forward kernel's cache, uninitialised: [gates, cPrev, xh, tanhC] (see
- * `ForwardKernelInputs`). The cache goes into the forward kernel as inputs it overwrites rather
+ * `LstmForwardInputs`). The cache goes into the forward kernel as inputs it overwrites rather
  * than coming out as outputs, because tfjs builds a zero gradient for every output that the loss
  * does not use: 12 MB a step at the benchmark's sizes.
  */
-export function lstmCacheKernel<M extends Mat>(ops: KernelOps<M>, attrs: CacheKernelAttrs): tf.TensorInfo[] {
+export function lstmCacheKernel<M extends Mat>(ops: KernelOps<M>, attrs: LstmCacheAttrs): tf.TensorInfo[] {
   const { steps, batch, hidden, width } = attrs;
   const rows = steps * batch;
   return [
@@ -69,8 +33,8 @@ export function lstmCacheKernel<M extends Mat>(ops: KernelOps<M>, attrs: CacheKe
  */
 export function lstmForwardKernel<M extends Mat>(
   ops: KernelOps<M>,
-  inputs: ForwardKernelInputs,
-  attrs: LstmKernelAttrs,
+  inputs: LstmForwardInputs,
+  attrs: LstmForwardAttrs,
 ): tf.TensorInfo[] {
   const [steps, batch, inputSize] = inputs.x.shape;
   const gates = inputs.weightIh.shape[0];

@@ -1,23 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 
-/**
- * Kernels of the `tensorflow` backend (@tensorflow/tfjs-node) that run a whole LSTM layer
- * direction as one TensorFlow op each: `BlockLSTMV2` forward and `BlockLSTMGradV2` backward
- * (tensorflow/core/kernels/rnn/lstm_ops.cc). Gates come in PyTorch's order i, f, g, o; the op's
- * weight is `[W_ih^T; W_hh^T]` ([I + H, 4H]) and its bias `b_ih + b_hh` ([4H]). BlockLSTMV2 has no
- * forget bias (V1's default of 1 would not be PyTorch's), its `cell_clip` of 0 turns clipping off,
- * and the peepholes are off and given as zeros.
- */
-export const LSTM_BLOCK_FORWARD = 'TfjsLstmBlockForward';
-export const LSTM_BLOCK_BACKWARD = 'TfjsLstmBlockBackward';
+import { LSTM_BLOCK_BACKWARD, LSTM_BLOCK_FORWARD, LSTM_BLOCK_OUTPUTS } from './kernel-names';
+import { LstmKernelFunc, registerKernel } from './run-kernel';
 
-/** The forward's outputs, each [T, N, H], in BlockLSTMV2's order (ci is g, co is tanh(c)). */
-export const BLOCK_OUTPUTS = ['i', 'cs', 'f', 'o', 'ci', 'co', 'h'] as const;
-
-/** Attributes of both kernels: how many leading steps the op runs (later steps come out zero). */
-export interface BlockKernelAttrs {
-  seqLenMax: number;
-}
+// Kernels of the `tensorflow` backend (@tensorflow/tfjs-node) that run a whole LSTM layer
+// direction as one TensorFlow op each: `BlockLSTMV2` forward and `BlockLSTMGradV2` backward
+// (tensorflow/core/kernels/rnn/lstm_ops.cc); their names, inputs and attributes are in
+// kernel-names.ts. BlockLSTMV2 has no forget bias (V1's default of 1 would not be PyTorch's), its
+// `cell_clip` of 0 turns clipping off, and the peepholes are off and given as zeros.
 
 /** What these kernels use of tfjs-node's NodeJSKernelBackend (not in its public types). */
 interface TensorflowBackend {
@@ -77,30 +67,23 @@ function typeAttrs(backend: TensorflowBackend): OpAttr[] {
   ];
 }
 
-/** Inputs x [T, N, I], h0 and c0 [N, H], w [I + H, 4H], b [4H]; outputs BLOCK_OUTPUTS. */
-const forwardKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+/** Inputs x [T, N, I], h0 and c0 [N, H], w [I + H, 4H], b [4H]; outputs LSTM_BLOCK_OUTPUTS. */
+const forwardKernel: LstmKernelFunc<typeof LSTM_BLOCK_FORWARD> = ({ inputs, backend, attrs }) => {
   const be = backend as unknown as TensorflowBackend;
-  const { x, h0, c0, w, b } = inputs as Record<string, tf.TensorInfo>;
+  const { x, h0, c0, w, b } = inputs;
   const opAttrs = [{ name: 'cell_clip', type: be.binding.TF_ATTR_FLOAT, value: 0 }, ...typeAttrs(be)];
-  const { seqLenMax } = attrs as unknown as BlockKernelAttrs;
-  return executeBlockOp(be, 'BlockLSTMV2', opAttrs, seqLenMax, [x, c0, h0, w, b], BLOCK_OUTPUTS.length);
+  return executeBlockOp(be, 'BlockLSTMV2', opAttrs, attrs.seqLenMax, [x, c0, h0, w, b], LSTM_BLOCK_OUTPUTS.length);
 };
 
-/**
- * Inputs: the forward's, its outputs (BLOCK_OUTPUTS), and dL/dh_t, dL/dc_t from outside the
- * recurrence (`hGrad`, `csGrad`, [T, N, H]: the output's gradient, plus dL/dh_n and dL/dc_n at
- * each sequence's last step). Outputs dx, dc0, dh0, dw, db (the op's order, peepholes dropped).
- */
-const backwardKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+/** Outputs dx, dc0, dh0, dw, db (the op's order, peepholes dropped). */
+const backwardKernel: LstmKernelFunc<typeof LSTM_BLOCK_BACKWARD> = ({ inputs: t, backend, attrs }) => {
   const be = backend as unknown as TensorflowBackend;
-  const t = inputs as Record<string, tf.TensorInfo>;
-  const { seqLenMax } = attrs as unknown as BlockKernelAttrs;
-  const ordered = [t.x, t.c0, t.h0, t.w, t.b, ...BLOCK_OUTPUTS.map((k) => t[k]), t.csGrad, t.hGrad];
+  const ordered = [t.x, t.c0, t.h0, t.w, t.b, ...LSTM_BLOCK_OUTPUTS.map((k) => t[k]), t.csGrad, t.hGrad];
   const [dx, dc0, dh0, dw, dwci, dwcf, dwco, db] = executeBlockOp(
     be,
     'BlockLSTMGradV2',
     typeAttrs(be),
-    seqLenMax,
+    attrs.seqLenMax,
     ordered,
     8,
   );
@@ -111,6 +94,6 @@ const backwardKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
 /** Registers both kernels for the `tensorflow` backend (once per process, see register.ts). */
 export function registerBlockKernels(): void {
   if (tf.getKernel(LSTM_BLOCK_FORWARD, 'tensorflow')) return;
-  tf.registerKernel({ kernelName: LSTM_BLOCK_FORWARD, backendName: 'tensorflow', kernelFunc: forwardKernel });
-  tf.registerKernel({ kernelName: LSTM_BLOCK_BACKWARD, backendName: 'tensorflow', kernelFunc: backwardKernel });
+  registerKernel(LSTM_BLOCK_FORWARD, 'tensorflow', forwardKernel);
+  registerKernel(LSTM_BLOCK_BACKWARD, 'tensorflow', backwardKernel);
 }

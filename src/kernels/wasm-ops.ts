@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
+import { SIMD_LOOPS_FLAG } from './flags';
 import { KernelOps, Mat, stackGateWeights } from './kernel-ops';
 import { lstmSimd } from './simd/lstm-simd';
 import { simdLoops, WasmHeap } from './simd/simd-loops';
@@ -70,13 +71,14 @@ function wasmHeap(backend: WasmBackend): WasmHeap | null {
  * is scalar, and would cost as much per step as the recurrent product).
  *
  * Where the SIMD loops cannot run (a WebAssembly without SIMD, or a backend build that hides its
- * heap), the loops are JavaScript on views of the heap, and g comes from the backend's Sigmoid:
- * the g columns of the gate weights are then doubled (exactly: a power of two), so that one
- * sigmoid over all four gates gives sigmoid(2 z_g), from which g = tanh(z_g).
+ * heap), or the flag `TFJSLSTM_SIMD_LOOPS` (flags.ts) is false, the loops are JavaScript on views
+ * of the heap, and g comes from the backend's Sigmoid: the g columns of the gate weights are then
+ * doubled (exactly: a power of two), so that one sigmoid over all four gates gives
+ * sigmoid(2 z_g), from which g = tanh(z_g).
  */
 export function wasmOps(backend: WasmBackend): KernelOps<WasmMat> {
   const heap = wasmHeap(backend);
-  const simd = heap && lstmSimd(heap.memory);
+  const simd = heap && tf.env().getBool(SIMD_LOOPS_FLAG) ? lstmSimd(heap.memory) : null;
   const gScale = simd ? 1 : 2;
   const [fusedMatMulK, matMulK, transposeK, sigmoidK] = ['_FusedMatMul', 'BatchMatMul', 'Transpose', 'Sigmoid'].map(
     kernel,

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { describe, shapeText } from '../util/describe';
 import { checkBoolean, checkInteger } from '../util/validate';
-import type { GradientMode } from '../ops/lstm-layer';
+import type { GradientMode } from '../dispatch/lstm-direction';
 
 /**
  * Checks of constructor options and forward arguments, shared by `LSTMCell`, `LSTM` and the tfjs

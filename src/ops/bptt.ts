@@ -40,6 +40,7 @@ export interface StepCache {
   cPrev: tf.Tensor;
 }
 
+/** What `lstmForward` returns: the outputs, the final state, and the cache `lstmBackward` reads. */
 export interface ForwardResult {
   /** h at every step, [T, N, P]; zero at steps past a sequence's length. */
   output: tf.Tensor;
@@ -49,6 +50,7 @@ export interface ForwardResult {
   cache: StepCache[];
 }
 
+/** What `lstmBackward` returns: the gradient of the loss with respect to each input of `lstmForward`. */
 export interface Gradients {
   dx: tf.Tensor;
   dh0: tf.Tensor;

@@ -17,3 +17,29 @@ export interface LSTMWeights {
   /** `weight_hr`: [P, H], present only with projections. */
   weightHr?: tf.Tensor;
 }
+
+/**
+ * The weights as a list of tensors, in the order `weightsFromList` reads them back: weight_ih,
+ * weight_hh, then bias_ih and bias_hh if both are given, then weight_hr if given. (The order in
+ * which `tf.customGrad` sees them as inputs, and returns their gradients.)
+ *
+ * ```ts
+ * const list = weightList(w);
+ * const same = weightsFromList(list, Boolean(w.biasIh && w.biasHh), Boolean(w.weightHr));
+ * ```
+ */
+export function weightList(w: LSTMWeights): tf.Tensor[] {
+  const list: tf.Tensor[] = [w.weightIh, w.weightHh];
+  if (w.biasIh && w.biasHh) list.push(w.biasIh, w.biasHh);
+  if (w.weightHr) list.push(w.weightHr);
+  return list;
+}
+
+/** `weightList`'s inverse, given whether the layer has biases and a projection. */
+export function weightsFromList(list: tf.Tensor[], hasBias: boolean, hasProj: boolean): LSTMWeights {
+  const [weightIh, weightHh, ...rest] = list;
+  const w: LSTMWeights = { weightIh, weightHh };
+  if (hasBias) [w.biasIh, w.biasHh] = rest.splice(0, 2);
+  if (hasProj) w.weightHr = rest[0];
+  return w;
+}

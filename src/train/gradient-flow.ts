@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { FlowLabel, FlowSlot, recordFlow } from '../ops/flow-recorder';
+import { FlowLabel, FlowRecord, FlowRecording, withFlowRecording } from '../dispatch/flow-recording';
 
 /** The gradient flow through one layer and direction of an LSTM, per time step. */
 export interface FlowReport extends FlowLabel {
@@ -12,6 +12,7 @@ export interface FlowReport extends FlowLabel {
   forgetMean: number[];
 }
 
+/** What `gradientFlow` returns: the loss, the gradients, and the flow report of each layer direction. */
 export interface GradientFlowResult {
   /** The loss. */
   value: number;
@@ -38,13 +39,13 @@ export interface GradientFlowResult {
  * ```
  */
 export function gradientFlow(f: () => tf.Scalar, varList?: tf.Variable[]): GradientFlowResult {
-  const { result, slots } = recordFlow(() => tf.variableGrads(f, varList));
+  const { result, recording } = record(f, varList);
   try {
-    const flow = slots.map((slot) =>
+    const flow = recording.records.map((r) =>
       report(
-        slot,
-        slot.norms ? (slot.norms.arraySync() as number[][]) : [],
-        slot.forgetMean ? Array.from(slot.forgetMean.dataSync()) : [],
+        r,
+        r.norms ? (r.norms.arraySync() as number[][]) : [],
+        r.forgetMean ? Array.from(r.forgetMean.dataSync()) : [],
       ),
     );
     return { value: result.value.dataSync()[0], grads: result.grads, flow };
@@ -55,7 +56,8 @@ export function gradientFlow(f: () => tf.Scalar, varList?: tf.Variable[]): Gradi
         `(${e instanceof Error ? e.message : String(e)}); use await gradientFlowAsync(f)`,
     );
   } finally {
-    disposeRecords(slots, result.value);
+    recording.dispose();
+    result.value.dispose();
   }
 }
 
@@ -71,14 +73,14 @@ export function gradientFlow(f: () => tf.Scalar, varList?: tf.Variable[]): Gradi
  * ```
  */
 export async function gradientFlowAsync(f: () => tf.Scalar, varList?: tf.Variable[]): Promise<GradientFlowResult> {
-  const { result, slots } = recordFlow(() => tf.variableGrads(f, varList));
+  const { result, recording } = record(f, varList);
   try {
     const flow = await Promise.all(
-      slots.map(async (slot) =>
+      recording.records.map(async (r) =>
         report(
-          slot,
-          slot.norms ? ((await slot.norms.array()) as number[][]) : [],
-          slot.forgetMean ? Array.from(await slot.forgetMean.data()) : [],
+          r,
+          r.norms ? ((await r.norms.array()) as number[][]) : [],
+          r.forgetMean ? Array.from(await r.forgetMean.data()) : [],
         ),
       ),
     );
@@ -87,14 +89,25 @@ export async function gradientFlowAsync(f: () => tf.Scalar, varList?: tf.Variabl
     tf.dispose(Object.values(result.grads));
     throw e;
   } finally {
-    disposeRecords(slots, result.value);
+    recording.dispose();
+    result.value.dispose();
   }
 }
 
-function report(slot: FlowSlot, norms: number[][], forgetMean: number[]): FlowReport {
-  return { ...slot.label, dhNorm: norms.map((n) => n[0]), dcNorm: norms.map((n) => n[1]), forgetMean };
+/**
+ * `tf.variableGrads(f, varList)` with every LSTM layer direction that `f` runs recording its
+ * gradient flow (src/dispatch/flow-recording.ts); on an error, nothing recorded is left behind.
+ */
+function record(f: () => tf.Scalar, varList?: tf.Variable[]) {
+  const recording = new FlowRecording();
+  try {
+    return { result: withFlowRecording(recording, () => tf.variableGrads(f, varList)), recording };
+  } catch (e) {
+    recording.dispose();
+    throw e;
+  }
 }
 
-function disposeRecords(slots: FlowSlot[], value: tf.Tensor): void {
-  tf.dispose([value, ...slots.flatMap((s) => [s.norms, s.forgetMean]).filter((t): t is tf.Tensor => Boolean(t))]);
+function report(r: FlowRecord, norms: number[][], forgetMean: number[]): FlowReport {
+  return { ...r.label, dhNorm: norms.map((n) => n[0]), dcNorm: norms.map((n) => n[1]), forgetMean };
 }

@@ -35,15 +35,6 @@ export interface LstmSimd {
 /** The compiled module for unshared and for shared memory (`useThreadedWasm`), once each. */
 const compiled = new Map<boolean, WebAssembly.Module | null>();
 const instances = new WeakMap<WebAssembly.Memory, LstmSimd>();
-let enabled = true;
-
-/**
- * Turns the SIMD loops off (or back on): the wasm kernels then run their JavaScript loops, the
- * path of a WebAssembly without SIMD. For the tests and the benchmark's before/after.
- */
-export function setSimdLoops(on: boolean): void {
-  enabled = on;
-}
 
 function decodeBase64(text: string) {
   const binary = atob(text);
@@ -54,11 +45,9 @@ function decodeBase64(text: string) {
 
 /**
  * The SIMD loops instantiated on `memory` (one instance per memory), or null where this
- * WebAssembly has no SIMD or `setSimdLoops(false)` turned them off (the kernels then run their
- * JavaScript loops).
+ * WebAssembly has no SIMD (the kernels then run their JavaScript loops).
  */
 export function lstmSimd(memory: WebAssembly.Memory): LstmSimd | null {
-  if (!enabled) return null;
   // A module must import a shared memory as shared, and an unshared one as unshared.
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   if (!compiled.has(shared)) {

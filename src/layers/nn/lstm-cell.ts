@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { lstmLayer } from '../../ops/lstm-layer';
+import { lstmDirection } from '../../dispatch/lstm-direction';
 import { LSTM_CELL } from '../cell-spec';
 import { checkCellState, checkFloatTensor, checkStatePair, checkStateRanks } from '../checks';
 import { optionNames } from '../options';
@@ -43,7 +43,7 @@ export class LSTMCell extends RNNCellBase {
       const [h0, c0] = state
         ? state.map((s) => (batched ? s : tf.expandDims(s, 0)))
         : [tf.zeros([batch, this.hiddenSize]), tf.zeros([batch, this.hiddenSize])];
-      const { hN, cN } = lstmLayer(tf.expandDims(x2, 0), h0, c0, this.weights(), { gradient: this.gradient });
+      const { hN, cN } = lstmDirection(tf.expandDims(x2, 0), h0, c0, this.weights(), { gradient: this.gradient });
       return batched ? [hN, cN] : [tf.squeeze(hN, [0]), tf.squeeze(cN, [0])];
     }) as [tf.Tensor, tf.Tensor];
   }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { lstmStack } from '../../ops/lstm-stack';
+import { lstmStack } from '../../dispatch/lstm-stack';
 import { LSTM_CELL } from '../cell-spec';
 import { checkFloatTensor, checkOptionNames, checkShape, checkStatePair, checkStateRanks } from '../checks';
 import { optionNames } from '../options';

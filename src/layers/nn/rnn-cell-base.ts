@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-import type { GradientMode } from '../../ops/lstm-layer';
+import type { GradientMode } from '../../dispatch/lstm-direction';
 import { LSTMWeights } from '../../ops/weights';
 import { checkCellInputSize, checkFloatTensor, checkGradientMode, checkOptionNames } from '../checks';
 import { CellSpec, initBound } from '../cell-spec';

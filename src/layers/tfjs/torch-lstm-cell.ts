@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { GradientMode, lstmLayer } from '../../ops/lstm-layer';
+import { GradientMode, lstmDirection } from '../../dispatch/lstm-direction';
 import { firstShape, KERAS_LAYER_ARGS, LayerArgs, Shape } from './layer-args';
 import { initBound, LSTM_CELL, stateSizes } from '../cell-spec';
 import { cellArchitecture, checkCellOptions, directionWeights, planParameters, sizeOptions } from '../lstm-config';
@@ -96,7 +96,7 @@ export class TorchLSTMCell extends TorchLayer {
     checkCellState('TorchLSTMCell', [h, c], batch, this.hiddenSize);
     return tf.tidy(() => {
       const w = directionWeights({ bias: this.bias, projSize: 0 }, (name) => this.variable(name), null);
-      const { hN, cN } = lstmLayer(tf.expandDims(x, 0), h, c, w, { gradient: this.gradient });
+      const { hN, cN } = lstmDirection(tf.expandDims(x, 0), h, c, w, { gradient: this.gradient });
       return [hN, hN, cN];
     });
   }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { GradientMode } from '../../ops/lstm-layer';
-import { lstmStack } from '../../ops/lstm-stack';
+import { GradientMode } from '../../dispatch/lstm-direction';
+import { lstmStack } from '../../dispatch/lstm-stack';
 import { firstShape, KERAS_LAYER_ARGS, LayerArgs, Shape } from './layer-args';
 import { optionNames } from '../options';
 import { TorchLayer } from './torch-layer';

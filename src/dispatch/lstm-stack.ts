@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { GradientMode, lstmLayer } from './lstm-layer';
-import { LSTMWeights } from './weights';
+import { dropout } from '../ops/dropout';
+import { LSTMWeights } from '../ops/weights';
+import { currentFlowRecording, FlowRecording } from './flow-recording';
+import { GradientMode, lstmDirection } from './lstm-direction';
 
 /** How `lstmStack` runs: PyTorch's `nn.LSTM` options that shape the computation. */
 export interface StackOptions {
@@ -22,6 +24,7 @@ export interface StackOptions {
   nextSeed?: () => number | undefined;
 }
 
+/** What `lstmStack` returns, in PyTorch's `nn.LSTM` layout (time-major). */
 export interface StackResult {
   /** [T, N, numDirections * outputSize] */
   output: tf.Tensor;
@@ -31,18 +34,13 @@ export interface StackResult {
   cN: tf.Tensor;
 }
 
-/** PyTorch's dropout: zero with probability p, scale the rest by 1 / (1 - p); p = 1 gives zeros. */
-export function dropout(x: tf.Tensor, p: number, seed?: number): tf.Tensor {
-  if (p === 0) return x;
-  if (p === 1) return tf.mul(x, 0);
-  return tf.dropout(x, p, undefined, seed);
-}
-
 /**
  * Stacked, optionally bidirectional LSTM layers over a time-major batch `x` ([T, N, I]), as
  * PyTorch's `nn.LSTM` computes them: layer k > 0 reads the concatenated outputs of layer k - 1's
  * directions (after dropout in training); state index k * numDirections + d holds layer k,
- * direction d. `h0` and `c0` default to zeros.
+ * direction d. `h0` and `c0` default to zeros. Each layer direction runs through `lstmDirection`
+ * (which picks its implementation) and records into `recording` when given (by default the one
+ * `gradientFlow` is running, if any).
  *
  * ```ts
  * const {output, hN, cN} = lstmStack(x, null, null, (layer, dir) => weights[layer][dir], {
@@ -56,6 +54,7 @@ export function lstmStack(
   c0: tf.Tensor | null,
   weights: (layer: number, dir: number) => LSTMWeights,
   options: StackOptions,
+  recording: FlowRecording | null = currentFlowRecording(),
 ): StackResult {
   const numDirections = options.bidirectional ? 2 : 1;
   const batch = x.shape[1] as number;
@@ -73,7 +72,7 @@ export function lstmStack(
     const outputs: tf.Tensor[] = [];
     for (let dir = 0; dir < numDirections; dir++) {
       const k = layer * numDirections + dir;
-      const result = lstmLayer(
+      const result = lstmDirection(
         layerInput,
         initial(h0, k, options.outputSize),
         initial(c0, k, options.hiddenSize),
@@ -85,6 +84,7 @@ export function lstmStack(
           gradient: options.gradient,
           label: { layer, direction: dir === 1 ? 'reverse' : 'forward' },
         },
+        recording,
       );
       outputs.push(result.output);
       hN.push(result.hN);

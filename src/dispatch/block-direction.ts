@@ -1,9 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { BLOCK_OUTPUTS, BlockKernelAttrs, LSTM_BLOCK_BACKWARD, LSTM_BLOCK_FORWARD } from '../kernels/tensorflow-block';
-import { maskPadding, SequenceOptions } from './bptt';
+import {
+  LSTM_BLOCK_BACKWARD,
+  LSTM_BLOCK_FORWARD,
+  LSTM_BLOCK_OUTPUTS,
+  LstmBlockAttrs,
+  LstmBlockBackwardInputs,
+} from '../kernels/kernel-names';
+import { runKernel } from '../kernels/run-kernel';
+import { maskPadding, SequenceOptions } from '../ops/bptt';
 import { lengthsMask } from '../util/lengths-mask';
-import { LSTMWeights } from './weights';
+import { LSTMWeights } from '../ops/weights';
+import { DirectionResult, directionCustomGrad } from './direction-grad';
 
 /**
  * One LSTM layer direction on the `tensorflow` backend as two TensorFlow ops, BlockLSTMV2 forward
@@ -19,13 +27,13 @@ import { LSTMWeights } from './weights';
  *   step, as in PyTorch. That permutation of the time axis is its own inverse and its own
  *   transpose, so the backward applies it to the output's gradient and to dx alike.
  */
-export function blockLayer(
+export function blockDirection(
   x: tf.Tensor,
   h0: tf.Tensor,
   c0: tf.Tensor,
   w: LSTMWeights,
   options: SequenceOptions,
-): { output: tf.Tensor; hN: tf.Tensor; cN: tf.Tensor } {
+): DirectionResult {
   const [steps, batch, inputSize] = x.shape;
   const hidden = c0.shape[1] as number;
   // BlockLSTM logs a warning at every call (and copies each step's slices to align them) when
@@ -49,7 +57,7 @@ export function blockLayer(
         );
   const lengths = options.lengths?.some((len) => len < steps) ? options.lengths : undefined;
   const last = Array.from({ length: batch }, (_, n) => (lengths ? lengths[n] : steps) - 1);
-  const attrs: BlockKernelAttrs = { seqLenMax: lengths ? Math.max(...lengths) : steps };
+  const attrs: LstmBlockAttrs = { seqLenMax: lengths ? Math.max(...lengths) : steps };
   // The op's weights, made by tfjs ops so that autodiff takes their gradients to the parameters
   // (and gives bias_ih and bias_hh a tensor each).
   const kernel = tf.concat([tf.transpose(w.weightIh), tf.transpose(w.weightHh)], 0);
@@ -67,12 +75,11 @@ export function blockLayer(
     valid: lengths ? lengthsMask(lengths, steps, 'float32') : undefined,
   });
   const stateShape = [batch, hidden];
-  const sizes = [steps * batch * hidden, batch * hidden, batch * hidden];
 
   const forward = (xIn: tf.Tensor, h0In: tf.Tensor, c0In: tf.Tensor, kernelIn: tf.Tensor, biasIn: tf.Tensor) => {
     const { permute, lastSteps, valid } = constants();
     const inputs = { x: padRows(permute(xIn), 1), h0: padRows(h0In, 0), c0: padRows(c0In, 0), w: kernelIn, b: biasIn };
-    const outs = tf.engine().runKernel(LSTM_BLOCK_FORWARD, inputs, { ...attrs }) as tf.Tensor[];
+    const outs = runKernel(LSTM_BLOCK_FORWARD, inputs, attrs);
     const [cs, h] = [outs[1], outs[6]];
     const hs = dropRows(h, 1);
     const output = permute(valid ? tf.mul(hs, valid) : hs);
@@ -84,42 +91,40 @@ export function blockLayer(
     return { output, hN, cN };
   }
 
-  // customGrad's value is a single tensor, so output, h_n and c_n travel packed in one flat
-  // tensor (as in lstm-layer.ts's composedManual).
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const save = args.pop() as tf.GradSaveFunc;
-    const [xIn, h0In, c0In, kernelIn, biasIn] = args as tf.Tensor[];
+  const shapes: [number[], number[], number[]] = [[steps, batch, hidden], stateShape, stateShape];
+  const layer = directionCustomGrad(shapes, ([xIn, h0In, c0In, kernelIn, biasIn], save) => {
     const fwd = forward(xIn, h0In, c0In, kernelIn, biasIn);
     // The inputs are saved too: the caller may dispose them before the backward pass runs.
     const { x: xs, h0: h0s, c0: c0s } = fwd.inputs;
     save([xs, h0s, c0s, kernelIn, biasIn, ...fwd.outs]);
-    const value = tf.concat([tf.reshape(fwd.output, [-1]), tf.reshape(fwd.hN, [-1]), tf.reshape(fwd.cN, [-1])]);
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
-      tf.tidy(() => {
-        const [xs, h0S, c0S, kernelS, biasS, ...outs] = saved;
-        const { permute, lastSteps, valid } = constants();
-        const [dOut, dhN, dcN] = tf.split(dy, sizes);
-        const shape = [steps, rows, hidden];
-        let dOutput = permute(tf.reshape(dOut, [steps, batch, hidden]));
-        if (valid) dOutput = tf.mul(dOutput, valid);
-        const hGrad = tf.add(padRows(dOutput, 1), tf.scatterND(lastSteps, tf.reshape(dhN, stateShape), shape));
-        const csGrad = tf.scatterND(lastSteps, tf.reshape(dcN, stateShape), shape);
-        const inputs: tf.NamedTensorMap = { x: xs, h0: h0S, c0: c0S, w: kernelS, b: biasS, hGrad, csGrad };
-        BLOCK_OUTPUTS.forEach((k, j) => (inputs[k] = outs[j]));
-        const [dx, dc0, dh0, dw, db] = tf.engine().runKernel(LSTM_BLOCK_BACKWARD, inputs, { ...attrs }) as tf.Tensor[];
-        return [permute(dropRows(dx, 1)), dropRows(dh0, 0), dropRows(dc0, 0), dw, db];
-      });
-    return { value, gradFunc };
+    const gradFunc = ([dOut, dhN, dcN]: tf.Tensor[], saved: tf.Tensor[]) => {
+      const [xs, h0S, c0S, kernelS, biasS, ...outs] = saved;
+      const { permute, lastSteps, valid } = constants();
+      const shape = [steps, rows, hidden];
+      let dOutput = permute(dOut);
+      if (valid) dOutput = tf.mul(dOutput, valid);
+      const hGrad = tf.add(padRows(dOutput, 1), tf.scatterND(lastSteps, dhN, shape));
+      const csGrad = tf.scatterND(lastSteps, dcN, shape);
+      const forwardOutputs = Object.fromEntries(LSTM_BLOCK_OUTPUTS.map((k, j) => [k, outs[j]])) as Record<
+        (typeof LSTM_BLOCK_OUTPUTS)[number],
+        tf.Tensor
+      >;
+      const inputs: LstmBlockBackwardInputs = {
+        x: xs,
+        h0: h0S,
+        c0: c0S,
+        w: kernelS,
+        b: biasS,
+        hGrad,
+        csGrad,
+        ...forwardOutputs,
+      };
+      const [dx, dc0, dh0, dw, db] = runKernel(LSTM_BLOCK_BACKWARD, inputs, attrs);
+      return [permute(dropRows(dx, 1)), dropRows(dh0, 0), dropRows(dc0, 0), dw, db];
+    };
+    return { value: [fwd.output, fwd.hN, fwd.cN], gradFunc };
   });
-
-  const packed = op(maskPadding(x, lengths), h0, c0, kernel, bias);
-  const [output, hN, cN] = tf.split(packed, sizes);
-  packed.dispose();
-  return {
-    output: tf.reshape(output, [steps, batch, hidden]),
-    hN: tf.reshape(hN, stateShape),
-    cN: tf.reshape(cN, stateShape),
-  };
+  return layer(maskPadding(x, lengths), h0, c0, kernel, bias);
 }
 
 /**

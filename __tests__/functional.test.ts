@@ -1,0 +1,150 @@
+import * as tf from '@tensorflow/tfjs';
+
+import { dropout, lstmBackward, lstmDirection, lstmForward, lstmStack, lstmStep, LSTMWeights } from '../src/functional';
+import { lstmStack as lstmStackInternal } from '../src/dispatch/lstm-stack';
+import { lstmStep as lstmStepInternal } from '../src/ops/cell-step';
+
+// tfjs-lstm/functional: every function leaves exactly the tensors it returns (the issue measured
+// lstmStep leaving 15 new tensors for the 7 it returns, and lstmStack 7 for 3), and computes what
+// the unwrapped function computes, gradients included.
+
+const [T, N, I, H] = [4, 3, 2, 5];
+
+function weights(seed: number, proj = 0): LSTMWeights {
+  const p = proj || H;
+  const w: LSTMWeights = {
+    weightIh: tf.randomNormal([4 * H, I], 0, 0.5, 'float32', seed),
+    weightHh: tf.randomNormal([4 * H, p], 0, 0.5, 'float32', seed + 1),
+    biasIh: tf.randomNormal([4 * H], 0, 0.5, 'float32', seed + 2),
+    biasHh: tf.randomNormal([4 * H], 0, 0.5, 'float32', seed + 3),
+  };
+  if (proj) w.weightHr = tf.randomNormal([proj, H], 0, 0.5, 'float32', seed + 4);
+  return w;
+}
+
+/** The distinct tensors in a result (an object, array or tensor, nested). */
+function tensorsIn(result: unknown): tf.Tensor[] {
+  const found = new Set<tf.Tensor>();
+  const walk = (v: unknown): void => {
+    if (v instanceof tf.Tensor) found.add(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk(result);
+  return [...found];
+}
+
+/**
+ * Calls f and checks that the only new tensors are the new ones it returns (a result may hold an
+ * argument too: lstmForward's cache holds h0 and c0 as step 0's previous state).
+ */
+function leavesOnlyItsResult<R>(f: () => R, args: tf.Tensor[] = []): R {
+  const before = tf.memory().numTensors;
+  const result = f();
+  const made = tensorsIn(result).filter((t) => !args.includes(t));
+  expect(made.length).toBeGreaterThan(0);
+  expect(tf.memory().numTensors - before).toBe(made.length);
+  return result;
+}
+
+const values = (r: unknown) => tensorsIn(r).map((t) => Array.from(t.dataSync()));
+
+describe('tfjs-lstm/functional leaks nothing', () => {
+  let x: tf.Tensor;
+  let h0: tf.Tensor;
+  let c0: tf.Tensor;
+  let w: LSTMWeights;
+  let wProj: LSTMWeights;
+
+  beforeAll(() => {
+    x = tf.randomNormal([T, N, I], 0, 1, 'float32', 1);
+    h0 = tf.randomNormal([N, H], 0, 1, 'float32', 2);
+    c0 = tf.randomNormal([N, H], 0, 1, 'float32', 3);
+    w = weights(10);
+    wProj = weights(20, 2);
+  });
+
+  afterAll(() => tf.dispose([x, h0, c0, ...Object.values(w), ...Object.values(wProj)]));
+
+  test('lstmStep returns h, c, the gates, tanh(c) and r, and nothing else stays', () => {
+    const [xz, kernelHh] = [tf.randomNormal([N, 4 * H], 0, 1, 'float32', 4), tf.transpose(w.weightHh)];
+    const r = leavesOnlyItsResult(() => lstmStep(xz, h0, c0, kernelHh));
+    const unwrapped = tf.tidy(() => values(lstmStepInternal(xz, h0, c0, kernelHh)));
+    expect(values(r)).toEqual(unwrapped);
+    tf.dispose([xz, kernelHh, ...tensorsIn(r)]);
+  });
+
+  test('lstmForward returns output, h_n, c_n and the cache of every step', () => {
+    const r = leavesOnlyItsResult(() => lstmForward(x, h0, c0, w, { lengths: [4, 2, 3] }), [x, h0, c0]);
+    expect(r.cache).toHaveLength(T);
+    expect(r.output.shape).toEqual([T, N, H]);
+    tf.dispose(tensorsIn(r).filter((t) => t !== h0 && t !== c0));
+  });
+
+  test('lstmBackward returns the gradients only, and onStep sees live tensors', () => {
+    const h0p = tf.zeros([N, 2]);
+    const fwd = lstmForward(x, h0p, c0, wProj);
+    const [dOutput, dhN, dcN] = [tf.onesLike(fwd.output), tf.onesLike(fwd.hN), tf.onesLike(fwd.cN)];
+    const norms: number[] = [];
+    const grads = leavesOnlyItsResult(() =>
+      lstmBackward(dOutput, dhN, dcN, x, wProj, fwd.cache, {}, (_t, dhNew) => norms.push(tf.norm(dhNew).dataSync()[0])),
+    );
+    expect(Object.keys(grads).sort()).toEqual(['dBias', 'dWeightHh', 'dWeightHr', 'dWeightIh', 'dc0', 'dh0', 'dx']);
+    expect(norms).toHaveLength(T);
+    expect(norms.every((n) => Number.isFinite(n) && n > 0)).toBe(true);
+    tf.dispose([h0p, dOutput, dhN, dcN, ...tensorsIn(grads), ...tensorsIn(fwd).filter((t) => t !== c0)]);
+  });
+
+  test.each([
+    ['forward', false],
+    ['reverse, lengths', true],
+  ])('lstmDirection (%s) returns output, h_n and c_n', (_name, reverse) => {
+    const options = reverse ? { reverse: true, lengths: [2, 4, 1] } : {};
+    const r = leavesOnlyItsResult(() => lstmDirection(x, h0, c0, w, options));
+    const composed = tf.tidy(() => values(lstmForward(x, h0, c0, w, options)).slice(0, 3));
+    values(r).forEach((v, k) => v.forEach((a, j) => expect(Math.abs(a - composed[k][j])).toBeLessThan(1e-5)));
+    tf.dispose(tensorsIn(r));
+  });
+
+  test('lstmStack returns output, h_n and c_n, as the unwrapped stack computes them', () => {
+    const options = { numLayers: 2, bidirectional: true, outputSize: 2, hiddenSize: H };
+    const layerWeights = [
+      [weights(30, 2), weights(40, 2)],
+      [weights(50, 2), weights(60, 2)],
+    ];
+    // Layer 1 reads both directions of layer 0: 2 * 2 features.
+    for (const lw of layerWeights[1]) {
+      lw.weightIh.dispose();
+      lw.weightIh = tf.randomNormal([4 * H, 4], 0, 0.5, 'float32', 70);
+    }
+    const pick = (layer: number, dir: number) => layerWeights[layer][dir];
+    const h0s = tf.zeros([4, N, 2]);
+    const r = leavesOnlyItsResult(() => lstmStack(x, h0s, null, pick, options));
+    expect(r.output.shape).toEqual([T, N, 4]);
+    expect(r.hN.shape).toEqual([4, N, 2]);
+    const unwrapped = tf.tidy(() => values(lstmStackInternal(x, h0s, null, pick, options)));
+    expect(values(r)).toEqual(unwrapped);
+    tf.dispose([h0s, ...tensorsIn(r), ...layerWeights.flat().flatMap((lw) => Object.values(lw))]);
+  });
+
+  test('dropout returns one tensor', () => {
+    const y = leavesOnlyItsResult(() => dropout(x, 0.5, 7));
+    expect(y.shape).toEqual(x.shape);
+    y.dispose();
+  });
+
+  test('gradients flow through the scoped functions as through the unwrapped ones', () => {
+    const loss = (f: typeof lstmDirection) => (xIn: tf.Tensor) => tf.sum(f(xIn, h0, c0, w).output);
+    const [before] = [tf.memory().numTensors];
+    const g = tf.grad(loss(lstmDirection))(x);
+    expect(tf.memory().numTensors - before).toBe(1);
+    const composed = tf.tidy(() => {
+      const fwd = lstmForward(x, h0, c0, w);
+      const grads = lstmBackward(tf.onesLike(fwd.output), tf.zerosLike(fwd.hN), tf.zerosLike(fwd.cN), x, w, fwd.cache);
+      return grads.dx;
+    });
+    const [a, b] = [g.dataSync(), composed.dataSync()];
+    a.forEach((v, k) => expect(Math.abs(v - b[k])).toBeLessThan(1e-5));
+    tf.dispose([g, composed]);
+  });
+});

@@ -1,0 +1,111 @@
+import * as tf from '@tensorflow/tfjs';
+
+import {
+  LSTM_CACHE,
+  LSTM_FORWARD,
+  LSTM_FORWARD_PROJ,
+  LstmForwardAttrs,
+  LstmForwardInputs,
+} from '../kernels/kernel-names';
+import { lstmForwardGradient } from '../kernels/lstm-gradient';
+import { runKernel } from '../kernels/run-kernel';
+import { maskPadding, SequenceOptions } from '../ops/bptt';
+import { LSTMWeights, weightList, weightsFromList } from '../ops/weights';
+import { FlowRecord, forgetMeans } from './flow-recording';
+import { DirectionResult, directionCustomGrad } from './direction-grad';
+
+/**
+ * One layer direction as the fused forward kernel of `cpu` and `wasm` (src/kernels/), whose
+ * registered gradient is the fused backward kernel: the hand-derived BPTT. Without `lengths`
+ * given as a tensor (`validSteps`: the kernels take lengths as numbers; the caller checks).
+ *
+ * With `record` (a `gradientFlow` recording), the forward kernel runs inside a `tf.customGrad`
+ * whose gradient is the same function as the registered one, given the record by closure: the
+ * forward keeps the mean forget gates there, the backward the per-step norms of dL/dh_t and
+ * dL/dc_t.
+ *
+ * ```ts
+ * const { output, hN, cN } = fusedDirection(x, h0, c0, w, { lengths: [5, 3] }, null);
+ * ```
+ */
+export function fusedDirection(
+  x: tf.Tensor,
+  h0: tf.Tensor,
+  c0: tf.Tensor,
+  w: LSTMWeights,
+  options: SequenceOptions,
+  record: FlowRecord | null,
+): DirectionResult {
+  const masked = maskPadding(x, options.lengths);
+  if (record) return recordedFusedDirection(masked, h0, c0, w, options, record);
+  const [output, hN, cN, ...cache] = runForwardKernel(masked, h0, c0, w, options, tf.engine().isTapeOn());
+  tf.dispose(cache); // the engine keeps its own references for the backward pass
+  return { output, hN, cN };
+}
+
+function sequenceAttrs(options: SequenceOptions): LstmForwardAttrs {
+  return { reverse: Boolean(options.reverse), lengths: options.lengths ? [...options.lengths] : [] };
+}
+
+/** [output, hN, cN], then with `saveCache` the cache the kernel filled: [gates, cPrev, xh, tanhC]. */
+function runForwardKernel(
+  x: tf.Tensor,
+  h0: tf.Tensor,
+  c0: tf.Tensor,
+  w: LSTMWeights,
+  options: SequenceOptions,
+  saveCache: boolean,
+): tf.Tensor[] {
+  const inputs: LstmForwardInputs = { x, h0, c0, weightIh: w.weightIh, weightHh: w.weightHh };
+  if (w.biasIh && w.biasHh) [inputs.biasIh, inputs.biasHh] = [w.biasIh, w.biasHh];
+  // The cache is the forward kernel's out-parameters: made empty here, filled by the kernel (see
+  // lstmCacheKernel for why they are inputs).
+  let cache: tf.Tensor[] = [];
+  if (saveCache) {
+    const [steps, batch, inputSize] = x.shape;
+    const sizes = { steps, batch, hidden: c0.shape[1] as number, width: inputSize + (h0.shape[1] as number) };
+    cache = runKernel(LSTM_CACHE, {}, sizes);
+    [inputs.gates, inputs.cPrev, inputs.xh, inputs.tanhC] = cache;
+  }
+  const attrs = sequenceAttrs(options);
+  const outputs = w.weightHr
+    ? runKernel(LSTM_FORWARD_PROJ, { ...inputs, weightHr: w.weightHr }, attrs)
+    : runKernel(LSTM_FORWARD, inputs, attrs);
+  return [...outputs, ...cache];
+}
+
+function recordedFusedDirection(
+  x: tf.Tensor,
+  h0: tf.Tensor,
+  c0: tf.Tensor,
+  w: LSTMWeights,
+  options: SequenceOptions,
+  record: FlowRecord,
+): DirectionResult {
+  const [steps, batch] = x.shape;
+  const outputSize = h0.shape[1] as number;
+  const hidden = c0.shape[1] as number;
+  const hasBias = Boolean(w.biasIh && w.biasHh);
+  const hasProj = Boolean(w.weightHr);
+  const shapes: [number[], number[], number[]] = [
+    [steps, batch, outputSize],
+    [batch, outputSize],
+    [batch, hidden],
+  ];
+  const layer = directionCustomGrad(shapes, ([xIn, h0In, c0In, ...weightsIn], save) => {
+    const wIn = weightsFromList(weightsIn, hasBias, hasProj);
+    const [output, hN, cN, ...cache] = runForwardKernel(xIn, h0In, c0In, wIn, options, true);
+    record.keepForgetMean(forgetMeans(tf.slice(cache[0], [0, 0, hidden], [steps, batch, hidden]), options.lengths));
+    // What the kernel's registered gradient would have saved (LSTM_FORWARD_SAVED, _PROJ_SAVED).
+    save([wIn.weightIh, wIn.weightHh, ...(wIn.weightHr ? [wIn.weightHr] : []), ...cache]);
+    const gradFunc = (dys: tf.Tensor[], saved: tf.Tensor[]) => {
+      const g = lstmForwardGradient(dys, saved, sequenceAttrs(options), hasProj, (norms) => record.keepNorms(norms));
+      const grads = [g.x(), g.h0(), g.c0(), g.weightIh(), g.weightHh()];
+      if (hasBias) grads.push(g.biasIh(), g.biasHh());
+      if (hasProj) grads.push(g.weightHr());
+      return grads;
+    };
+    return { value: [output, hN, cN], gradFunc };
+  });
+  return layer(x, h0, c0, ...weightList(w));
+}

@@ -1,0 +1,103 @@
+import * as tf from '@tensorflow/tfjs';
+
+import { hasBlockKernels, hasFusedKernels } from '../kernels/register';
+import { lstmForward, SequenceOptions } from '../ops/bptt';
+import { LSTMWeights, weightList } from '../ops/weights';
+import { blockDirection } from './block-direction';
+import { composedDirection } from './composed-direction';
+import { currentFlowRecording, FlowLabel, FlowRecording } from './flow-recording';
+import { fusedDirection } from './fused-direction';
+import { DirectionResult } from './direction-grad';
+
+export type { DirectionResult } from './direction-grad';
+
+/** How gradients of the LSTM are computed: the hand-derived BPTT, or tfjs' autodiff. */
+export type GradientMode = 'manual' | 'autodiff';
+
+/** Options of `lstmDirection`: the sequence's (`reverse`, `lengths`), the gradient mode and the report label. */
+export interface DirectionOptions extends SequenceOptions {
+  /**
+   * Default 'manual'. Both give the same forward numbers: exactly in inference (where both run
+   * the fused forward), to float32 rounding in autodiff training (which runs the composed ops).
+   */
+  gradient?: GradientMode;
+  /** Which layer and direction this is, for `gradientFlow` reports. */
+  label?: FlowLabel;
+}
+
+/**
+ * One LSTM layer in one direction over a sequence `x` of shape [T, N, I], from the state
+ * (`h0` [N, P], `c0` [N, H]): the dispatcher, which picks the implementation that runs.
+ *
+ * - Without a gradient tape (inference), the forward runs as one fused kernel on `cpu` and
+ *   `wasm` (src/kernels/, fused-direction.ts), and as TensorFlow's BlockLSTMV2 op on `tensorflow`
+ *   (block-direction.ts), whichever the gradient mode.
+ * - With `gradient: 'manual'` (the default), the gradient is the hand-derived BPTT: the fused
+ *   backward kernel on `cpu` and `wasm` (the forward kernel's registered gradient), TensorFlow's
+ *   BlockLSTMGradV2 op on `tensorflow` (the same equations, written by TensorFlow; not with
+ *   projections or during a `gradientFlow` recording), `lstmBackward`'s composed ops wrapped in
+ *   `tf.customGrad` elsewhere (composed-direction.ts).
+ * - With `'autodiff'`, tfjs differentiates the composed ops of `lstmForward`.
+ *
+ * `recording`, when given (by default the one `gradientFlow` is running, if any), gets this layer
+ * direction's gradient flow.
+ *
+ * ```ts
+ * const {output, hN, cN} = lstmDirection(x, h0, c0, {weightIh, weightHh, biasIh, biasHh});
+ * ```
+ */
+export function lstmDirection(
+  x: tf.Tensor,
+  h0: tf.Tensor,
+  c0: tf.Tensor,
+  w: LSTMWeights,
+  options: DirectionOptions = {},
+  recording: FlowRecording | null = currentFlowRecording(),
+): DirectionResult {
+  if (recording && options.gradient === 'autodiff') {
+    throw new Error(
+      "gradientFlow: the report comes from the hand-derived backward pass; this LSTM uses gradient: 'autodiff' " +
+        "(use gradient: 'manual', the default)",
+    );
+  }
+  const record = recording?.open(options.label ?? { layer: 0, direction: options.reverse ? 'reverse' : 'forward' });
+  if (x.shape[1] === 0) return emptyBatch(x, h0, c0, w);
+  const taping = tf.engine().isTapeOn();
+  // TensorFlow's BlockLSTM ops have no projection, no device-side mask and no per-step gradient
+  // norms for gradientFlow: those cases run the composed ops.
+  if (hasBlockKernels() && !w.weightHr && !options.validSteps && !record && x.shape[0] > 0) {
+    if (!taping || options.gradient !== 'autodiff') return blockDirection(x, h0, c0, w, options);
+  }
+  // The fused kernels take lengths as numbers; a mask on the device (validSteps) needs the composed
+  // ops. The kernel's registered gradient is the hand-derived BPTT; autodiff needs the composed ops.
+  if (hasFusedKernels() && !options.validSteps && (!taping || options.gradient !== 'autodiff')) {
+    return fusedDirection(x, h0, c0, w, options, record ?? null);
+  }
+  if (options.gradient === 'autodiff') {
+    const { output, hN, cN } = lstmForward(x, h0, c0, w, options);
+    return { output, hN, cN };
+  }
+  return composedDirection(x, h0, c0, w, options, record ?? null);
+}
+
+/**
+ * A batch of no sequences: empty outputs, as PyTorch and tf.layers.lstm give, whose gradient with
+ * respect to every input is zeros of its shape (PyTorch's), not missing. No kernel or op sees the
+ * empty batch, because on an empty dimension some return uninitialised memory (wasm's matMul and
+ * its sum), and the kernels' loops assume data.
+ */
+function emptyBatch(x: tf.Tensor, h0: tf.Tensor, c0: tf.Tensor, w: LSTMWeights): DirectionResult {
+  const [steps] = x.shape;
+  const [outputSize, hiddenSize] = [h0.shape[1] as number, c0.shape[1] as number];
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    // Only the shapes: the inputs themselves may be gone (disposed by a tidy) when the gradient runs.
+    const shapes = (args.slice(0, -1) as tf.Tensor[]).map((t) => t.shape);
+    return { value: tf.zeros([0]), gradFunc: () => shapes.map((shape) => tf.zeros(shape)) };
+  });
+  const empty = op(x, h0, c0, ...weightList(w));
+  return {
+    output: tf.reshape(empty, [steps, 0, outputSize]),
+    hN: tf.reshape(empty, [0, outputSize]),
+    cN: tf.reshape(empty, [0, hiddenSize]),
+  };
+}

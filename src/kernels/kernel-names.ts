@@ -1,0 +1,163 @@
+import type * as tf from '@tensorflow/tfjs';
+
+/**
+ * The kernels this package registers with tfjs, with the inputs and attributes each takes, as
+ * tfjs-core's kernel_names.ts declares its own: one declaration that the kernels (register.ts,
+ * tensorflow-block.ts) and their callers (src/dispatch/) both compile against, through the typed
+ * `runKernel` and `registerKernel` of run-kernel.ts.
+ *
+ * Inputs are `tf.TensorInfo`s: what a kernel receives, and what a `tf.Tensor` passed by a caller
+ * is.
+ */
+
+/** Attributes of the fused forward and backward kernels. */
+export interface LstmSequenceAttrs {
+  /** Process the sequence from its last step to its first (the reverse direction). */
+  reverse: boolean;
+  /** Valid length of each batch entry; empty when every sequence has all T steps. */
+  lengths: number[];
+}
+
+/**
+ * One LSTM layer direction's forward over a whole sequence, as one kernel
+ * (`lstmForwardKernel`). Two names, so that the registered gradient of each knows which inputs it
+ * saved: `LSTM_FORWARD` without projections, `LSTM_FORWARD_PROJ` with (`weightHr` given).
+ * Outputs [output [T, N, P], hN [N, P], cN [N, H]].
+ */
+export const LSTM_FORWARD = 'TfjsLstmForward';
+export const LSTM_FORWARD_PROJ = 'TfjsLstmForwardProj';
+export type LstmForwardAttrs = LstmSequenceAttrs;
+
+export interface LstmForwardInputs {
+  /** [T, N, I], padding already zeroed. */
+  x: tf.TensorInfo;
+  h0: tf.TensorInfo;
+  c0: tf.TensorInfo;
+  weightIh: tf.TensorInfo;
+  weightHh: tf.TensorInfo;
+  biasIh?: tf.TensorInfo;
+  biasHh?: tf.TensorInfo;
+  /** Only for `LSTM_FORWARD_PROJ`. */
+  weightHr?: tf.TensorInfo;
+  /**
+   * For training, the backward pass's cache, which the kernel fills (its out-parameters, made by
+   * `LSTM_CACHE` just before): gates (activated) [T, N, 4H], cPrev [T, N, H],
+   * xh ([x_t | h_{t-1}]) [T, N, I + P], tanhC [T, N, H], each indexed by time.
+   */
+  gates?: tf.TensorInfo;
+  cPrev?: tf.TensorInfo;
+  xh?: tf.TensorInfo;
+  tanhC?: tf.TensorInfo;
+}
+
+/**
+ * What the registered gradients of the forward kernels save, in this order: the weights and the
+ * cache the forward filled (`weightHr` between them for `LSTM_FORWARD_PROJ`).
+ */
+export const LSTM_FORWARD_SAVED = ['weightIh', 'weightHh', 'gates', 'cPrev', 'xh', 'tanhC'] as const;
+export const LSTM_FORWARD_PROJ_SAVED = ['weightIh', 'weightHh', 'weightHr', 'gates', 'cPrev', 'xh', 'tanhC'] as const;
+
+/**
+ * Makes the forward kernel's cache, uninitialised: [gates, cPrev, xh, tanhC] (see
+ * `LstmForwardInputs`). No inputs.
+ */
+export const LSTM_CACHE = 'TfjsLstmCache';
+
+/** Sizes of the cache a forward kernel fills. */
+export interface LstmCacheAttrs {
+  steps: number;
+  batch: number;
+  hidden: number;
+  /** I + P */
+  width: number;
+}
+
+/**
+ * Backpropagation through time for the forward kernel (`lstmBackwardKernel`). Outputs
+ * [dZ^T [4H, T N], dh0, dc0, dBias [4H]], then with `weightHr` [dHNew^T [P, T N], R [T N, H]], and
+ * last the gradient-flow statistics [T, 2]: per step, the L2 norms of dL/dh_t and dL/dc_t.
+ */
+export const LSTM_BACKWARD = 'TfjsLstmBackward';
+export type LstmBackwardAttrs = LstmSequenceAttrs;
+
+export interface LstmBackwardInputs {
+  /** dL/d output [T, N, P], dL/d h_n [N, P], dL/d c_n [N, H]. */
+  dOutput: tf.TensorInfo;
+  dhN: tf.TensorInfo;
+  dcN: tf.TensorInfo;
+  /** The forward's recurrent weights. */
+  weightHh: tf.TensorInfo;
+  weightHr?: tf.TensorInfo;
+  /** The forward kernel's cache. */
+  gates: tf.TensorInfo;
+  cPrev: tf.TensorInfo;
+  tanhC: tf.TensorInfo;
+}
+
+/**
+ * A plain product a b with this package's fast products (the cpu backend's own matMul is 4x
+ * slower). One output; with `split`, two: the first `split` columns and the rest.
+ */
+export const LSTM_PRODUCT = 'TfjsLstmProduct';
+
+export interface LstmProductInputs {
+  a: tf.TensorInfo;
+  b: tf.TensorInfo;
+}
+
+export interface LstmProductAttrs {
+  split?: number;
+}
+
+/**
+ * The `tensorflow` backend's kernels (tensorflow-block.ts): TensorFlow's `BlockLSTMV2` forward
+ * and `BlockLSTMGradV2` backward ops, one layer direction each. Gates in PyTorch's order i, f, g,
+ * o; the weight is `[W_ih^T; W_hh^T]` ([I + H, 4H]) and the bias `b_ih + b_hh` ([4H]). The
+ * forward's outputs are `LSTM_BLOCK_OUTPUTS`; the backward's dx, dc0, dh0, dw, db.
+ */
+export const LSTM_BLOCK_FORWARD = 'TfjsLstmBlockForward';
+export const LSTM_BLOCK_BACKWARD = 'TfjsLstmBlockBackward';
+
+/** The block forward's outputs, each [T, N, H], in BlockLSTMV2's order (ci is g, co is tanh(c)). */
+export const LSTM_BLOCK_OUTPUTS = ['i', 'cs', 'f', 'o', 'ci', 'co', 'h'] as const;
+
+/** Attributes of both block kernels: how many leading steps the op runs (later steps come out zero). */
+export interface LstmBlockAttrs {
+  seqLenMax: number;
+}
+
+export interface LstmBlockForwardInputs {
+  /** [T, N, I] */
+  x: tf.TensorInfo;
+  /** [N, H] */
+  h0: tf.TensorInfo;
+  c0: tf.TensorInfo;
+  /** [I + H, 4H] */
+  w: tf.TensorInfo;
+  /** [4H] */
+  b: tf.TensorInfo;
+}
+
+/**
+ * The forward's inputs and outputs, and dL/dh_t, dL/dc_t from outside the recurrence (`hGrad`,
+ * `csGrad`, [T, N, H]: the output's gradient, plus dL/dh_n and dL/dc_n at each sequence's last
+ * step).
+ */
+export type LstmBlockBackwardInputs = LstmBlockForwardInputs &
+  Record<(typeof LSTM_BLOCK_OUTPUTS)[number], tf.TensorInfo> & {
+    hGrad: tf.TensorInfo;
+    csGrad: tf.TensorInfo;
+  };
+
+/** Each kernel's inputs and attributes, by name: what run-kernel.ts types its calls with. */
+export interface LstmKernels {
+  [LSTM_FORWARD]: { inputs: LstmForwardInputs; attrs: LstmForwardAttrs };
+  [LSTM_FORWARD_PROJ]: { inputs: LstmForwardInputs & { weightHr: tf.TensorInfo }; attrs: LstmForwardAttrs };
+  [LSTM_CACHE]: { inputs: Record<string, never>; attrs: LstmCacheAttrs };
+  [LSTM_BACKWARD]: { inputs: LstmBackwardInputs; attrs: LstmBackwardAttrs };
+  [LSTM_PRODUCT]: { inputs: LstmProductInputs; attrs: LstmProductAttrs };
+  [LSTM_BLOCK_FORWARD]: { inputs: LstmBlockForwardInputs; attrs: LstmBlockAttrs };
+  [LSTM_BLOCK_BACKWARD]: { inputs: LstmBlockBackwardInputs; attrs: LstmBlockAttrs };
+}
+
+export type LstmKernelName = keyof LstmKernels;
