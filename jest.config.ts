@@ -9,6 +9,8 @@ const project = (backend: string, wasmThreads = 0) => ({
   // tfjs-node's arrays come from Node's realm: its project shares those constructors.
   testEnvironment: backend === 'tensorflow' ? '<rootDir>/__tests__/setup/tfjs-node-environment.ts' : 'node',
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
+  // tsconfig.json sets isolatedModules, so ts-jest transpiles each file alone without type-checking
+  // it: `npm run typecheck` checks the types of the whole tree once, instead of again per project.
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] },
   setupFilesAfterEnv: ['<rootDir>/__tests__/setup/use-backend.ts'],
   // Examples import the package by name; in the repository that is the source.
@@ -36,15 +38,28 @@ const STOCK_FILES = [
   'torch-lstm.layer',
 ];
 
-// Files that use no tfjs backend (the float64 reference, the safetensors codec, the SIMD loops
-// on their own memory) or test the built package from outside run once, in the cpu project.
-const BACKEND_FREE = ['reference', 'safetensors', 'simd', 'package', 'readme'];
+// Files that run in one project only. In `cpu`, those that use no tfjs backend or use it for
+// nothing that can differ between backends: the float64 reference, the safetensors codec, the
+// SIMD loops on their own memory, the kernels' scalar maths, argument checks (they run before any
+// kernel, and tf.memory() counts in the engine), the built package and the README, tested from
+// outside. In `wasm`, the examples: they are the library's users, run as scripts.
+const ONE_PROJECT: Record<string, string> = {
+  reference: 'cpu',
+  safetensors: 'cpu',
+  simd: 'cpu',
+  'kernel-math': 'cpu',
+  errors: 'cpu',
+  package: 'cpu',
+  readme: 'cpu',
+  examples: 'wasm',
+};
 
 const projects: Config['projects'] = [
   ...presentBackends().map((backend) => ({
     ...project(backend),
-    testPathIgnorePatterns:
-      backend === 'cpu' ? [] : BACKEND_FREE.map((name) => `<rootDir>/__tests__/${name}\\.test\\.ts$`),
+    testPathIgnorePatterns: Object.entries(ONE_PROJECT)
+      .filter(([, only]) => only !== backend)
+      .map(([name]) => `<rootDir>/__tests__/${name}\\.test\\.ts$`),
   })),
   {
     ...project('cpu-stock'),
@@ -52,11 +67,11 @@ const projects: Config['projects'] = [
     testMatch: STOCK_FILES.map((name) => `<rootDir>/__tests__/${name}.test.ts`),
   },
   // The wasm backend also runs multi-threaded (useThreadedWasm, tfjs-lstm/node), in shared memory,
-  // where the kernels take another build of their SIMD loops: the kernel tests, the leak tests and
-  // that helper's own run there too.
+  // where the kernels take another build of their SIMD loops: what threads change runs there, the
+  // kernels against the composed ops, one short leak loop through them, and that helper's own tests.
   {
     ...project('wasm', 2),
-    testMatch: ['kernels', 'robustness', 'wasm-threads'].map((name) => `<rootDir>/__tests__/${name}.test.ts`),
+    testMatch: ['kernels', 'leaks', 'wasm-threads'].map((name) => `<rootDir>/__tests__/${name}.test.ts`),
   },
 ];
 

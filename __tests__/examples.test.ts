@@ -3,7 +3,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-// The examples the README points to run, on this backend, with short settings: they stay true.
+import { trainAdding } from '../examples/train-adding';
+import { trainMemory } from '../examples/train-memory';
+
+// The examples the README points to run, with short settings: they stay true. They are the
+// library's users, so they run on one backend (the wasm project, jest.config.ts): the library
+// itself is checked on every backend by the other files.
 
 declare const __TFJS_BACKEND__: string;
 
@@ -27,7 +32,7 @@ describe(`examples on ${__TFJS_BACKEND__}`, () => {
     expect(run('sequential-fit.ts', '--epochs', '2')).toMatch(/loaded back: predictions identical = true/);
   });
 
-  (__TFJS_BACKEND__ === 'wasm' ? test : test.skip)('sequential-fit on 2 threads (--threads 2), and exits', () => {
+  test('sequential-fit on 2 threads (--threads 2), and exits', () => {
     const log = run('sequential-fit.ts', '--epochs', '2', '--threads', '2');
     expect(log).toMatch(/wasm backend on 2 threads/);
     expect(log).toMatch(/loaded back: predictions identical = true/);
@@ -52,5 +57,29 @@ describe(`examples on ${__TFJS_BACKEND__}`, () => {
       .slice(1)
       .map(Number);
     expect(last).toBeLessThan(first / 2);
+  });
+});
+
+describe('the demo tasks, short and deterministic, in this process', () => {
+  test('the memory task reaches low error in 300 steps', () => {
+    const result = trainMemory({ epochs: 6, stepsPerEpoch: 50, seed: 1, quiet: true });
+    expect(result.losses[299]).toBeLessThan(0.05 * result.losses[0]);
+    expect(result.accuracy).toBeGreaterThan(0.9);
+    // A fixed seed repeats exactly.
+    const again = trainMemory({ epochs: 1, stepsPerEpoch: 20, seed: 1, quiet: true });
+    expect(again.losses).toEqual(result.losses.slice(0, 20));
+  });
+
+  test('the adding problem at length 20 beats the trivial baseline 10x', () => {
+    const result = trainAdding({
+      epochs: 6,
+      stepsPerEpoch: 100,
+      length: 20,
+      hiddenSize: 16,
+      learningRate: 0.01,
+      seed: 3,
+      quiet: true,
+    });
+    expect(result.testMse).toBeLessThan(result.baselineMse / 10);
   });
 });

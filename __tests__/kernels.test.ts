@@ -3,13 +3,12 @@ import * as tf from '@tensorflow/tfjs';
 import { lstmDirection, lstmForward } from '../src/functional';
 import { FUSED_KERNELS_FLAG, SIMD_LOOPS_FLAG } from '../src/kernels/flags';
 import { hasFusedKernels } from '../src/kernels/register';
-import { matMulJs } from '../src/kernels/matmul-js';
-import { TANH_SMALL_LIMIT, tanhJs, tanhSmall } from '../src/kernels/tanh';
 import { expectClose } from './helpers/compare';
 import { disposeLayerProblem, LayerCase, layerLoss, layerProblem, LayerProblem } from './helpers/layer-problem';
 
 // The fused kernels (src/kernels/) against their oracle, the composed tfjs ops of src/ops/bptt.ts,
-// on this backend: same forward within float32 rounding, same hand-derived gradients.
+// on this backend: same forward within float32 rounding, same hand-derived gradients. (Their
+// scalar maths, which needs no backend: kernel-math.test.ts.)
 
 declare const __TFJS_BACKEND__: string;
 
@@ -103,48 +102,5 @@ describe(`fused kernels on ${__TFJS_BACKEND__}`, () => {
     const composed = tf.tidy(() => Array.from(lstmForward(p.x, p.h0, p.c0, p.w).output.dataSync()));
     expectClose(manual, composed, 1e-6, 'fused vs composed');
     disposeLayerProblem(p);
-  });
-});
-
-describe('matMulJs', () => {
-  test.each([
-    [32, 128, 512],
-    [5, 50, 7],
-    [1, 1, 1],
-    [9, 97, 3],
-    [4, 48, 4],
-  ])('%i x %i x %i: the cpu backend matMul, bit for bit', async (m, k, n) => {
-    const a = tf.randomNormal([m, k], 0, 1, 'float32', m + k);
-    const b = tf.randomNormal([k, n], 0, 1, 'float32', k + n);
-    const c = matMulJs(a.dataSync() as Float32Array, b.dataSync() as Float32Array, m, k, n);
-    const previous = tf.getBackend();
-    await tf.setBackend('cpu');
-    const expected = tf.matMul(a, b).dataSync();
-    await tf.setBackend(previous);
-    expect(Array.from(c)).toEqual(Array.from(expected));
-  });
-});
-
-describe('tanhSmall', () => {
-  test('is tanh to 1.6e-10 relative on |x| < 0.625', () => {
-    let worst = 0;
-    for (let k = 1; k <= 100000; k++) {
-      const x = (k / 100000) * TANH_SMALL_LIMIT;
-      for (const v of [x, -x]) worst = Math.max(worst, Math.abs(tanhSmall(v) - Math.tanh(v)) / Math.abs(Math.tanh(v)));
-    }
-    expect(worst).toBeLessThan(1.6e-10);
-    expect(Object.is(tanhSmall(-0), -0)).toBe(true);
-  });
-
-  test('tanhJs rounds to the float32 tanh rounds to, but for rare ties', () => {
-    let differ = 0;
-    const n = 200000;
-    for (let k = 0; k < n; k++) {
-      // Spread over magnitudes from 1e-8 to 20, both signs.
-      const x = Math.fround((k % 2 ? -1 : 1) * 20 * Math.pow(10, -8 * ((k * 0.618034) % 1)));
-      if (Math.fround(tanhJs(x)) !== Math.fround(Math.tanh(x))) differ++;
-    }
-    expect(differ / n).toBeLessThan(1e-3);
-    expect([tanhJs(NaN), tanhJs(1e4), tanhJs(-1e4), tanhJs(Infinity)]).toEqual([NaN, 1, -1, 1]);
   });
 });

@@ -431,11 +431,12 @@ describe('forward semantics', () => {
   test('bad arguments are rejected', () => {
     const cfg = config({ numLayers: 2, bidirectional: true, projSize: 2 });
     const p = makeProblem(cfg, 3, 2, 6);
-    const run = (overrides: Partial<Problem>): unknown => {
+    const run = (overrides: Partial<Problem>) => {
       const q = { ...p, ...overrides };
       return referenceLSTM(q.config, q.params, q.x, q.state, q.lengths);
     };
-    expect(run({})).toBeDefined();
+    // The well-formed call runs (so each failure below is the one change it makes).
+    expect(run({}).output.length).toBe(3 * 2 * 2 * 2); // T N D P
     const { weight_hr_l1_reverse: _dropped, ...missing } = p.params;
     expect(() => run({ params: missing })).toThrow('missing parameter weight_hr_l1_reverse');
     expect(() => run({ params: { ...p.params, weight_hr_l2: new Float64Array(6) } })).toThrow('unexpected parameter');

@@ -2,15 +2,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 
-import { trainAdding } from '../examples/train-adding';
-import { trainMemory } from '../examples/train-memory';
 import { clipGradNorm, clipGradValue, detach, detachState, gradientFlow, LSTM } from '../src';
 import { lstmDirection, LSTMWeights } from '../src/functional';
 import { FUSED_KERNELS_FLAG } from '../src/kernels/flags';
 import { expectClose } from './helpers/compare';
 import { Arr, toTensor } from './helpers/fixtures';
-
-declare const __TFJS_BACKEND__: string;
 
 interface ClipFixture {
   norm: { maxNorm: number; normType: number | 'inf'; grads: Arr[]; totalNorm: number; clipped: Arr[] }[];
@@ -232,35 +228,5 @@ describe('gradientFlow', () => {
       /report comes from the hand-derived backward pass; this LSTM uses gradient: 'autodiff'/,
     );
     rnn.dispose();
-  });
-});
-
-// Hundreds of training steps: minutes on cpu-stock, where every op is tfjs' plain JavaScript
-// kernel. That project checks the composed path's gradients (gradients, fixtures) and its
-// training loop (clipping, disposal, above) directly; the tasks themselves run on every other
-// backend.
-const describeTasks = __TFJS_BACKEND__ === 'cpu-stock' ? describe.skip : describe;
-
-describeTasks('the demo tasks, short and deterministic', () => {
-  test('the memory task reaches low error in 300 steps', () => {
-    const result = trainMemory({ epochs: 6, stepsPerEpoch: 50, seed: 1, quiet: true });
-    expect(result.losses[299]).toBeLessThan(0.05 * result.losses[0]);
-    expect(result.accuracy).toBeGreaterThan(0.9);
-    // A fixed seed repeats exactly.
-    const again = trainMemory({ epochs: 1, stepsPerEpoch: 20, seed: 1, quiet: true });
-    expect(again.losses).toEqual(result.losses.slice(0, 20));
-  });
-
-  test('the adding problem at length 20 beats the trivial baseline 10x', () => {
-    const result = trainAdding({
-      epochs: 6,
-      stepsPerEpoch: 100,
-      length: 20,
-      hiddenSize: 16,
-      learningRate: 0.01,
-      seed: 3,
-      quiet: true,
-    });
-    expect(result.testMse).toBeLessThan(result.baselineMse / 10);
   });
 });

@@ -25,8 +25,9 @@ import * as tf from '@tensorflow/tfjs';
 
 import { LSTM } from '../src';
 import { FUSED_KERNELS_FLAG, SIMD_LOOPS_FLAG } from '../src/kernels/flags';
-import { flag, hasTfjsNode, setupBackend } from '../examples/backend';
-import { peakTensorBytes } from './peak-memory';
+import { flag, setupBackend } from '../examples/backend';
+import { hasTfjsNode } from '../test-utils/tfjs-node';
+import { peakTensorBytes } from '../test-utils/peak-memory';
 
 interface Sizes {
   batch: number;

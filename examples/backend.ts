@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { useThreadedWasm } from 'tfjs-lstm/node';
 
+import { hasTfjsNode } from '../test-utils/tfjs-node';
+
 /** The value of a `--name value` (or `--name=value`) command-line flag, if given. */
 export function flag(name: string, argv: string[] = process.argv.slice(2)): string | undefined {
   const k = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
@@ -9,15 +11,7 @@ export function flag(name: string, argv: string[] = process.argv.slice(2)): stri
   return argv[k].includes('=') ? argv[k].slice(argv[k].indexOf('=') + 1) : argv[k + 1];
 }
 
-/** Whether @tensorflow/tfjs-node (the `tensorflow` backend) is installed. */
-export function hasTfjsNode(): boolean {
-  try {
-    require.resolve('@tensorflow/tfjs-node');
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { hasTfjsNode };
 
 /**
  * Picks the backend for an example: `--backend cpu|wasm|tensorflow`, else the fastest present

@@ -1,14 +1,9 @@
+import { hasTfjsNode } from '../../test-utils/tfjs-node';
+
 /** The tfjs backends the test suite runs on: those whose packages are installed here. */
 export type BackendName = 'cpu' | 'wasm' | 'tensorflow';
 
-export function hasTfjsNode(): boolean {
-  try {
-    require.resolve('@tensorflow/tfjs-node');
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { hasTfjsNode };
 
 export function presentBackends(): BackendName[] {
   const backends: BackendName[] = ['cpu', 'wasm'];

@@ -1,18 +1,15 @@
-/** A small seeded generator (mulberry32), so that a run with a fixed seed repeats exactly. */
+import { mulberry32 } from '../../src/util/random';
+
+/**
+ * A small seeded generator, so that a run with a fixed seed repeats exactly: the package's own
+ * mulberry32 (src/util/random.ts), with the draws the examples need.
+ */
 export class Rng {
-  private state: number;
+  /** Uniform in [0, 1). */
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(seed);
   }
 
   uniform(lo: number, hi: number): number {
