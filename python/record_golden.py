@@ -25,13 +25,22 @@ Tensor names in the file (``<path>`` is the position in a nested tuple/list, e.g
 The header's ``__metadata__`` (strings only, as the format requires) says which is which:
 ``format`` ("tfjs-lstm-golden/1"), ``inputs``, ``outputs``, ``state``, ``grads`` (JSON lists of the
 names above, in order), ``loss`` ("none", "projection", or the loss function's source), ``torch``
-(the version that wrote the file), ``module`` (its repr) and ``training`` ("True"/"False").
+(the version that wrote the file), ``module`` (its repr), ``training`` ("True"/"False") and
+``options``: a JSON object of the module's constructor options as PyTorch names them, the
+attributes its class lists in ``__constants__`` (nn.LSTM's ``input_size``, ``hidden_size``,
+``num_layers``, ``bias``, ``batch_first``, ``dropout``, ``bidirectional``, ``proj_size`` and
+``mode``; ``{}`` for a module without them), so that a test can build the same module in tfjs.
+Readers ignore metadata they do not know, so files without ``options`` (written before it was
+added) read as before.
 
 ``loss`` is ``None`` (no gradients), ``"projection"`` (sum over the outputs of
 ``(output * P).sum()``, P standard normal from ``torch.Generator().manual_seed(seed)`` and
 stored in the file, so that ``golden.loss(outputs)`` computes the same loss in tfjs), or a
 function of the outputs (as the module returns them) returning a scalar tensor; the JavaScript
-test then computes that loss itself.
+test then computes that loss itself. With ``"projection"``, ``weights`` may give P instead: one
+tensor per floating-point output, in the order of the flattened outputs, each of its output's
+shape and dtype (for weights drawn some other way, e.g. from the global generator after the
+forward pass, as tfjs-lstm's own fixtures are, scripts/make-fixtures.py).
 
 Usage:
     from record_golden import record_golden
@@ -108,16 +117,33 @@ def _rebuild(tree, leaves):
     return type(tree)(_rebuild(item, leaves) for item in tree)
 
 
-def record_golden(module, inputs, path, loss=None, seed=0):
+def _options(module):
+    """The module's constructor options, as its class lists them in ``__constants__``, JSON-ready."""
+
+    def plain(v):
+        if v is None or isinstance(v, (bool, int, float, str)):
+            return True
+        return isinstance(v, (tuple, list)) and all(plain(item) for item in v)
+
+    names = getattr(type(module), "__constants__", [])
+    values = {name: getattr(module, name) for name in names if hasattr(module, name)}
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items() if plain(v)}
+
+
+def record_golden(module, inputs, path, loss=None, seed=0, weights=None):
     """Runs ``module(*inputs)`` and writes its state dict, inputs, outputs (and gradients) to ``path``.
 
-    module: a torch.nn.Module (in the mode to record: call ``.eval()`` first for inference).
-    inputs: a tensor, or a tuple of the positional arguments (each a tensor or nested tuple of them).
-    path:   the .safetensors file to write.
-    loss:   None, "projection", or a function of the outputs returning a scalar tensor.
-    seed:   the seed of the projection weights.
+    module:  a torch.nn.Module (in the mode to record: call ``.eval()`` first for inference).
+    inputs:  a tensor, or a tuple of the positional arguments (each a tensor or nested tuple of them).
+    path:    the .safetensors file to write.
+    loss:    None, "projection", or a function of the outputs returning a scalar tensor.
+    seed:    the seed of the projection weights.
+    weights: with loss="projection", the projection weights P themselves instead of seeded ones: a
+             list of tensors, one per floating-point output (flattened order), of its shape and dtype.
     Returns the outputs.
     """
+    if weights is not None and loss != "projection":
+        raise ValueError(f'weights are the projection\'s: pass loss="projection" with them, got loss={loss!r}')
     if isinstance(inputs, torch.Tensor):
         inputs = (inputs,)
     inputs = tuple(inputs)
@@ -144,11 +170,19 @@ def record_golden(module, inputs, path, loss=None, seed=0):
         module.zero_grad(set_to_none=True)
         if loss == "projection":
             gen = torch.Generator().manual_seed(seed)
+            floating = [(name, t) for name, t in flat_outputs if t.is_floating_point()]
+            if weights is not None and len(weights) != len(floating):
+                raise ValueError(f"weights: expected {len(floating)} tensors (one per floating-point output), "
+                                 f"got {len(weights)}")
             total = 0
-            for name, t in flat_outputs:
-                if not t.is_floating_point():
-                    continue
-                weight = torch.randn(t.shape, generator=gen, dtype=torch.float64).to(t.dtype)
+            for k, (name, t) in enumerate(floating):
+                if weights is None:
+                    weight = torch.randn(t.shape, generator=gen, dtype=torch.float64).to(t.dtype)
+                else:
+                    weight = weights[k].detach()
+                    if weight.shape != t.shape or weight.dtype != t.dtype:
+                        raise ValueError(f"weights[{k}]: expected shape {list(t.shape)} and {t.dtype} like {name}, "
+                                         f"got shape {list(weight.shape)} and {weight.dtype}")
                 tensors["loss_weight." + name[len("output."):]] = weight
                 total = total + (t * weight).sum()
             value = total
@@ -178,6 +212,7 @@ def record_golden(module, inputs, path, loss=None, seed=0):
         "torch": torch.__version__,
         "module": repr(module),
         "training": str(module.training),
+        "options": json.dumps(_options(module)),
         "state": json.dumps(list(state.keys())),
         "inputs": json.dumps([name for name, _ in flat_inputs]),
         "outputs": json.dumps([name for name, _ in flat_outputs]),

@@ -1,13 +1,20 @@
 #!/usr/bin/python3
 """Golden fixtures from real PyTorch for tfjs-lstm's tests.
 
-Builds, with fixed seeds, a matrix of nn.LSTM and nn.LSTMCell configurations and saves, for each:
-the parameters (PyTorch's own initialisation), the input and initial state, the outputs, and the
-gradients of a fixed scalar loss
+Builds, with fixed seeds, a matrix of nn.LSTM and nn.LSTMCell configurations and records each with
+the package's own python/record_golden.py, as any user would, to a golden file of its own
+(__tests__/fixtures/golden/lstm/<case>.safetensors, golden/lstm-cell/<case>.safetensors): the
+parameters (PyTorch's own initialisation), the input and initial state, the outputs, and the
+gradients of a fixed scalar loss (record_golden's loss="projection")
 
     L = sum(output * W_out) + sum(h_n * W_h) + sum(c_n * W_c)        (W_* fixed random tensors)
 
-with respect to every parameter, the input, h_0 and c_0 (dropout 0).
+with respect to every parameter, the input, h_0 and c_0 (dropout 0). The W_* are drawn from the
+global generator after the forward pass and given to record_golden (`weights`), so that the
+numbers are those these fixtures have held since they were JSON. A case with lengths records
+PackedLSTM (nn.LSTM between pack_padded_sequence and pad_packed_sequence), whose inputs are
+(x, lengths[, (h_0, c_0)]); the seed exercise's part 2 records LSTMCellLoop (nn.LSTMCell stepped
+over the sequence by hand). The tests read the files with tfjs-lstm/testing's loadGolden.
 
 It also trains a small PyTorch model (an LSTM and a linear head on the adding problem) and saves
 its weights as safetensors, with test inputs and the model's predictions, for the end-to-end test
@@ -15,21 +22,44 @@ that runs it in tfjs; `--check-export FILE` loads weights exported back from tfj
 PyTorch model and checks its predictions.
 
 Usage (PyTorch 1.13 from Debian: apt-get install -y python3-torch libopenblas0-pthread):
-    /usr/bin/python3 scripts/make-fixtures.py            # writes __tests__/fixtures/*
-    /usr/bin/python3 scripts/make-fixtures.py --check    # regenerates in memory, compares with the files
+    /usr/bin/python3 scripts/make-fixtures.py            # writes __tests__/fixtures/* (npm run fixtures)
+    /usr/bin/python3 scripts/make-fixtures.py --check    # regenerates in a temporary directory, compares
     /usr/bin/python3 scripts/make-fixtures.py --check-export exported.safetensors
 
-The tests need only the JSON files, never PyTorch.
+The tests need only the files, never PyTorch.
 """
 import argparse
 import importlib.util
 import json
 import math
 import os
+import shutil
 import sys
+import tempfile
 
-import numpy as np
-import torch
+
+def _pin_openblas():
+    """PyTorch's matrix products here are OpenBLAS's, and its kernels round differently (1-2 ulp in
+    float32) from one CPU family to the next. The committed fixtures were computed with its SkylakeX
+    (AVX-512) kernels; on a CPU that has AVX-512 but that this OpenBLAS does not recognise (a new
+    Xeon in a VM), it falls back to Prescott, and --check fails. So: SkylakeX wherever AVX-512 is
+    there, unless OPENBLAS_CORETYPE says otherwise; it must be set before OpenBLAS loads."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            avx512 = "avx512f" in f.read()
+    except OSError:
+        avx512 = False
+    if avx512:
+        os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX")
+    elif "OPENBLAS_CORETYPE" not in os.environ:
+        print("warning: no AVX-512 here, so OpenBLAS cannot run the kernels the committed fixtures were computed "
+              "with; expect results 1-2 ulp from them", file=sys.stderr)
+
+
+_pin_openblas()
+
+import numpy as np  # noqa: E402 (after the OpenBLAS choice)
+import torch  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "__tests__", "fixtures")
@@ -39,6 +69,12 @@ TRAINED = os.path.join(FIXTURES, "trained")
 _spec = importlib.util.spec_from_file_location("st", os.path.join(ROOT, "scripts", "make-safetensors-fixtures.py"))
 st = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(st)
+
+# The golden-file recorder the package ships (python/record_golden.py), the one users run.
+_spec = importlib.util.spec_from_file_location("record_golden", os.path.join(ROOT, "python", "record_golden.py"))
+golden = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(golden)
+GOLDEN = os.path.join(FIXTURES, "golden")
 
 # The seed exercise (../shared/seed-exercise.md): hidden 1, input 4, nine steps, hand-set weights.
 SEED_X = [[1, 0, 0, 1], [3, 1, 0, 1], [2, 0, 0, 1], [4, 1, 0, 1], [2, 0, 0, 1],
@@ -52,12 +88,51 @@ def arr(t):
     return {"shape": list(a.shape), "data": [float(str(v)) for v in a.reshape(-1)]}
 
 
+class PackedLSTM(torch.nn.LSTM):
+    """nn.LSTM on a padded batch and its lengths: packed (enforce_sorted=False), run, and padded
+    back to the full length, which tfjs-lstm's `forward(x, state, { lengths })` does in one call."""
+
+    def forward(self, x, lengths, hx=None):
+        steps = x.shape[1 if self.batch_first else 0]
+        packed = torch.nn.utils.rnn.pack_padded_sequence(
+            x, lengths, batch_first=self.batch_first, enforce_sorted=False)
+        out_packed, (h_n, c_n) = super().forward(packed, hx)
+        output, _ = torch.nn.utils.rnn.pad_packed_sequence(
+            out_packed, batch_first=self.batch_first, total_length=steps)
+        return output, (h_n, c_n)
+
+
+class LSTMCellLoop(torch.nn.LSTMCell):
+    """nn.LSTMCell stepped over a sequence [T, N, input_size], h and c carried by hand (the seed
+    exercise's part 2). Returns the h of every step, stacked, and the last (h, c)."""
+
+    def forward(self, xs, hx):
+        h, c = hx
+        hs = []
+        for x in xs:
+            h, c = super().forward(x, (h, c))
+            hs.append(h)
+        return torch.stack(hs), (h, c)
+
+
+def recording(name, module, inputs, loss=True):
+    """A case to record: the module, its inputs and, with `loss`, the loss weights W_*, drawn from
+    the global generator after the forward pass (one per output: W_out, W_h, W_c for nn.LSTM)."""
+    weights = None
+    if loss:
+        with torch.no_grad():
+            outputs = module(*inputs)
+        weights = [torch.randn(t.shape) for _, t in golden._flatten(outputs, "output")]
+    return {"name": name, "module": module, "inputs": inputs, "weights": weights}
+
+
 def lstm_case(name, seed, input_size, hidden_size, steps, batch, num_layers=1, bias=True,
               batch_first=False, bidirectional=False, proj_size=0, with_state=False,
               lengths=None, unbatched=False, weights=None):
     torch.manual_seed(seed)
-    lstm = torch.nn.LSTM(input_size, hidden_size, num_layers=num_layers, bias=bias,
-                         batch_first=batch_first, bidirectional=bidirectional, proj_size=proj_size)
+    kind = torch.nn.LSTM if lengths is None else PackedLSTM
+    lstm = kind(input_size, hidden_size, num_layers=num_layers, bias=bias,
+                batch_first=batch_first, bidirectional=bidirectional, proj_size=proj_size)
     if weights is not None:
         with torch.no_grad():
             for k, v in weights.items():
@@ -70,76 +145,24 @@ def lstm_case(name, seed, input_size, hidden_size, steps, batch, num_layers=1, b
     else:
         x_shape = [batch, steps, input_size] if batch_first else [steps, batch, input_size]
         state_lead = [num_layers * dirs, batch]
-    x = SEED_INPUT(name, x_shape)
-    x.requires_grad_(True)
-    hx = None
-    if with_state:
-        h0 = (torch.randn(state_lead + [out_size]) * 0.5).requires_grad_(True)
-        c0 = (torch.randn(state_lead + [hidden_size]) * 0.5).requires_grad_(True)
-        hx = (h0, c0)
-
+    inputs = (SEED_INPUT(name, x_shape),)
     if lengths is not None:
-        packed = torch.nn.utils.rnn.pack_padded_sequence(
-            x, torch.tensor(lengths), batch_first=batch_first, enforce_sorted=False)
-        out_packed, (h_n, c_n) = lstm(packed, hx)
-        output, _ = torch.nn.utils.rnn.pad_packed_sequence(
-            out_packed, batch_first=batch_first, total_length=steps)
-    else:
-        output, (h_n, c_n) = lstm(x, hx)
-
-    w_out, w_h, w_c = torch.randn(output.shape), torch.randn(h_n.shape), torch.randn(c_n.shape)
-    loss = (output * w_out).sum() + (h_n * w_h).sum() + (c_n * w_c).sum()
-    loss.backward()
-
-    config = {"inputSize": input_size, "hiddenSize": hidden_size, "numLayers": num_layers,
-              "bias": bias, "batchFirst": batch_first, "bidirectional": bidirectional,
-              "projSize": proj_size}
-    case = {
-        "name": name,
-        "config": config,
-        "params": {k: arr(v) for k, v in lstm.named_parameters()},
-        "input": arr(x),
-        "hx": {"h": arr(hx[0]), "c": arr(hx[1])} if hx else None,
-        "lengths": lengths,
-        "output": arr(output), "hN": arr(h_n), "cN": arr(c_n),
-        "lossWeights": {"output": arr(w_out), "hN": arr(w_h), "cN": arr(w_c)},
-        "grads": {
-            "params": {k: arr(v.grad) for k, v in lstm.named_parameters()},
-            "input": arr(x.grad),
-            "h0": arr(hx[0].grad) if hx else None,
-            "c0": arr(hx[1].grad) if hx else None,
-        },
-    }
-    return case
+        inputs += (torch.tensor(lengths),)
+    if with_state:
+        h0 = torch.randn(state_lead + [out_size]) * 0.5
+        c0 = torch.randn(state_lead + [hidden_size]) * 0.5
+        inputs += ((h0, c0),)
+    return recording(name, lstm, inputs)
 
 
 def cell_case(name, seed, input_size, hidden_size, batch, bias=True, with_state=True, unbatched=False):
     torch.manual_seed(seed)
     cell = torch.nn.LSTMCell(input_size, hidden_size, bias=bias)
     lead = [] if unbatched else [batch]
-    x = SEED_INPUT(name, lead + [input_size]).requires_grad_(True)
-    hx = None
+    inputs = (SEED_INPUT(name, lead + [input_size]),)
     if with_state:
-        hx = ((torch.randn(lead + [hidden_size]) * 0.5).requires_grad_(True),
-              (torch.randn(lead + [hidden_size]) * 0.5).requires_grad_(True))
-    h1, c1 = cell(x, hx)
-    w_h, w_c = torch.randn(h1.shape), torch.randn(c1.shape)
-    ((h1 * w_h).sum() + (c1 * w_c).sum()).backward()
-    return {
-        "name": name,
-        "config": {"inputSize": input_size, "hiddenSize": hidden_size, "bias": bias},
-        "params": {k: arr(v) for k, v in cell.named_parameters()},
-        "input": arr(x),
-        "hx": {"h": arr(hx[0]), "c": arr(hx[1])} if hx else None,
-        "hN": arr(h1), "cN": arr(c1),
-        "lossWeights": {"hN": arr(w_h), "cN": arr(w_c)},
-        "grads": {
-            "params": {k: arr(v.grad) for k, v in cell.named_parameters()},
-            "input": arr(x.grad),
-            "h0": arr(hx[0].grad) if hx else None,
-            "c0": arr(hx[1].grad) if hx else None,
-        },
-    }
+        inputs += ((torch.randn(lead + [hidden_size]) * 0.5, torch.randn(lead + [hidden_size]) * 0.5),)
+    return recording(name, cell, inputs)
 
 
 def SEED_INPUT(name, shape):
@@ -158,21 +181,15 @@ def seed_exercise_cases():
 
 
 def seed_exercise_part2():
-    """Part 2: nn.LSTMCell in a loop, h and c carried by hand. Returns the h of every step."""
-    cell = torch.nn.LSTMCell(4, 1)
+    """Part 2: nn.LSTMCell in a loop from a zero state, h and c carried by hand; no gradients."""
+    cell = LSTMCellLoop(4, 1)
     with torch.no_grad():
         cell.weight_ih.copy_(torch.tensor(SEED_W_IH, dtype=torch.float32))
         cell.weight_hh.zero_()
         cell.bias_ih.zero_()
         cell.bias_hh.zero_()
-    h = c = torch.zeros(1, 1)
-    hs = []
-    with torch.no_grad():
-        for row in SEED_X:
-            h, c = cell(torch.tensor([row], dtype=torch.float32), (h, c))
-            hs.append(h[0, 0].item())
-    return {"output": [float(str(np.float32(v))) for v in hs],
-            "hN": float(str(np.float32(h.item()))), "cN": float(str(np.float32(c.item())))}
+    xs = torch.tensor(SEED_X, dtype=torch.float32).reshape(9, 1, 4)
+    return recording("seed_exercise_part2", cell, (xs, (torch.zeros(1, 1), torch.zeros(1, 1))), loss=False)
 
 
 def lstm_cases():
@@ -314,11 +331,32 @@ def clip_cases():
 def build():
     torch.set_default_dtype(torch.float32)
     return {
-        "lstm.json": {"torch": torch.__version__, "cases": lstm_cases()},
-        "lstm-cell.json": {"torch": torch.__version__, "cases": cell_cases(),
-                           "seedExercisePart2": seed_exercise_part2()},
-        "clip.json": clip_cases(),
-    }
+        "lstm": lstm_cases(),
+        "lstm-cell": cell_cases() + [seed_exercise_part2()],
+    }, {"clip.json": clip_cases()}
+
+
+def write_golden(directory, goldens):
+    """Records every case to <directory>/<folder>/<case>.safetensors. (golden/lstm.safetensors, the
+    README's example, is python/record_golden.py's own: `record_golden.py --example FILE`.)"""
+    for folder, cases in goldens.items():
+        out = os.path.join(directory, folder)
+        if os.path.isdir(out):
+            shutil.rmtree(out)  # no file of a removed or renamed case stays behind
+        os.makedirs(out)
+        for case in cases:
+            golden.record_golden(case["module"], case["inputs"], os.path.join(out, case["name"] + ".safetensors"),
+                                 loss="projection" if case["weights"] else None, weights=case["weights"])
+
+
+def golden_files(directory, folders):
+    """{folder/name: bytes} of the golden files in those folders of directory."""
+    found = {}
+    for folder in folders:
+        for name in os.listdir(os.path.join(directory, folder)):
+            with open(os.path.join(directory, folder, name), "rb") as f:
+                found[f"{folder}/{name}"] = f.read()
+    return found
 
 
 def main():
@@ -328,10 +366,19 @@ def main():
     args = parser.parse_args()
     if args.check_export:
         sys.exit(0 if check_export(args.check_export) else 1)
-    files = build()
+    goldens, files = build()
     weights, info = trained_model()
     if args.check:
         ok = True
+        with tempfile.TemporaryDirectory() as tmp:
+            write_golden(tmp, goldens)
+            fresh, committed = golden_files(tmp, goldens), golden_files(GOLDEN, goldens)
+        for name in sorted(set(fresh) | set(committed)):
+            same = fresh.get(name) == committed.get(name)
+            if not same:
+                print(f"golden/{name}: {'DIFFERENT' if name in fresh and name in committed else 'MISSING' if name in fresh else 'EXTRA'}")
+            ok = ok and same
+        print(f"golden/: {len(fresh)} files, {'same' if ok else 'DIFFERENT'}")
         for fname, content in files.items():
             with open(os.path.join(FIXTURES, fname)) as f:
                 same = json.load(f) == json.loads(json.dumps(content))
@@ -348,6 +395,10 @@ def main():
         json.dump(info, f, indent=1)
         f.write("\n")
     print(f"wrote trained/adding.safetensors and adding.json (loss {info['firstLoss']:.3f} -> {info['lastLoss']:.4f})")
+    write_golden(GOLDEN, goldens)
+    for folder, cases in goldens.items():
+        size = sum(os.path.getsize(os.path.join(GOLDEN, folder, c["name"] + ".safetensors")) for c in cases)
+        print(f"wrote {len(cases)} golden files to __tests__/fixtures/golden/{folder}/ ({size / 1024:.0f} KiB)")
     for fname, content in files.items():
         path = os.path.join(FIXTURES, fname)
         with open(path, "w") as f:

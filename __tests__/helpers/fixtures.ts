@@ -2,6 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 
+import { readSafetensors } from '../../src/io/safetensors';
+
 /** A tensor as the fixture script writes it: flat row-major data and its shape. */
 export interface Arr {
   shape: number[];
@@ -35,23 +37,134 @@ export interface CellFixture extends Omit<LSTMFixture, 'config' | 'output' | 'le
   lossWeights: { hN: Arr; cN: Arr };
 }
 
-const dir = path.join(__dirname, '..', 'fixtures');
+// PyTorch's records: golden files written by python/record_golden.py (scripts/make-fixtures.py,
+// `npm run fixtures`), the format users record their own models in (docs/testing.md). They are read
+// with the package's own safetensors reader into plain arrays, which the browser tests hand to
+// their page as they are.
+const dir = path.join(__dirname, '..', 'fixtures', 'golden');
 
-function load<T>(file: string): T {
-  return JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as T;
+interface GoldenRecord {
+  name: string;
+  options: Record<string, number | boolean | string>;
+  /** Tensor by name, as plain arrays. */
+  tensors: Record<string, Arr>;
+  inputs: string[];
+  outputs: string[];
 }
 
-/** PyTorch's nn.LSTM results (scripts/make-fixtures.py). */
+function readGolden(folder: string, file: string): GoldenRecord {
+  const { tensors, metadata } = readSafetensors(new Uint8Array(fs.readFileSync(path.join(dir, folder, file))));
+  if (metadata.format !== 'tfjs-lstm-golden/1') throw new Error(`${folder}/${file}: not a golden file`);
+  const arrays: Record<string, Arr> = {};
+  for (const [key, entry] of Object.entries(tensors))
+    arrays[key] = { shape: entry.shape, data: Array.from(entry.data) };
+  return {
+    name: file.replace(/\.safetensors$/, ''),
+    options: JSON.parse(metadata.options) as GoldenRecord['options'],
+    tensors: arrays,
+    inputs: JSON.parse(metadata.inputs) as string[],
+    outputs: JSON.parse(metadata.outputs) as string[],
+  };
+}
+
+function records(folder: string): GoldenRecord[] {
+  return fs
+    .readdirSync(path.join(dir, folder))
+    .filter((f) => f.endsWith('.safetensors'))
+    .sort()
+    .map((f) => readGolden(folder, f));
+}
+
+/** The state dict, and its gradients, by PyTorch's names. */
+function byPrefix(g: GoldenRecord, prefix: string): Record<string, Arr> {
+  const out: Record<string, Arr> = {};
+  for (const [key, value] of Object.entries(g.tensors))
+    if (key.startsWith(prefix)) out[key.slice(prefix.length)] = value;
+  return out;
+}
+
+/**
+ * The inputs of a module call, as recorded: the input, then for the packed LSTM the lengths (an
+ * integer vector), then the state (h, c) if given.
+ */
+function callInputs(g: GoldenRecord): { x: string; lengths: string | null; h: string | null; c: string | null } {
+  const [x, ...rest] = g.inputs;
+  const lengths = rest.length % 2 === 1 ? (rest.shift() as string) : null;
+  return { x, lengths, h: rest[0] ?? null, c: rest[1] ?? null };
+}
+
+const grad = (g: GoldenRecord, name: string | null): Arr | null => (name ? (g.tensors[`grad.${name}`] ?? null) : null);
+
+/** PyTorch's nn.LSTM results (golden/lstm/*.safetensors). */
 export function lstmFixtures(): LSTMFixture[] {
-  return load<{ cases: LSTMFixture[] }>('lstm.json').cases;
+  return records('lstm').map((g) => {
+    const o = g.options;
+    const inputs = callInputs(g);
+    const [output, hN, cN] = g.outputs;
+    const weight = (name: string) => g.tensors[`loss_weight.${name.slice('output.'.length)}`];
+    return {
+      name: g.name,
+      config: {
+        inputSize: Number(o.input_size),
+        hiddenSize: Number(o.hidden_size),
+        numLayers: Number(o.num_layers),
+        bias: Boolean(o.bias),
+        batchFirst: Boolean(o.batch_first),
+        bidirectional: Boolean(o.bidirectional),
+        projSize: Number(o.proj_size),
+      },
+      params: byPrefix(g, 'state.'),
+      input: g.tensors[inputs.x],
+      hx: inputs.h && inputs.c ? { h: g.tensors[inputs.h], c: g.tensors[inputs.c] } : null,
+      lengths: inputs.lengths ? g.tensors[inputs.lengths].data : null,
+      output: g.tensors[output],
+      hN: g.tensors[hN],
+      cN: g.tensors[cN],
+      lossWeights: { output: weight(output), hN: weight(hN), cN: weight(cN) },
+      grads: {
+        params: byPrefix(g, 'grad.state.'),
+        input: grad(g, inputs.x) as Arr,
+        h0: grad(g, inputs.h),
+        c0: grad(g, inputs.c),
+      },
+    };
+  });
 }
 
-/** PyTorch's nn.LSTMCell results, and the seed exercise's part 2 loop. */
+/** PyTorch's nn.LSTMCell results (golden/lstm-cell/*.safetensors), and the seed exercise's part 2 loop. */
 export function cellFixtures(): {
   cases: CellFixture[];
   seedExercisePart2: { output: number[]; hN: number; cN: number };
 } {
-  return load('lstm-cell.json');
+  const all = records('lstm-cell');
+  const part2 = all.find((g) => g.name === 'seed_exercise_part2');
+  if (!part2) throw new Error('golden/lstm-cell/seed_exercise_part2.safetensors is missing');
+  const [output, hN, cN] = part2.outputs.map((name) => part2.tensors[name].data);
+  const cases = all
+    .filter((g) => g !== part2)
+    .map((g) => {
+      const o = g.options;
+      const inputs = callInputs(g);
+      const [hN, cN] = g.outputs;
+      const weight = (name: string) => g.tensors[`loss_weight.${name.slice('output.'.length)}`];
+      return {
+        name: g.name,
+        config: { inputSize: Number(o.input_size), hiddenSize: Number(o.hidden_size), bias: Boolean(o.bias) },
+        params: byPrefix(g, 'state.'),
+        input: g.tensors[inputs.x],
+        hx: inputs.h && inputs.c ? { h: g.tensors[inputs.h], c: g.tensors[inputs.c] } : null,
+        hN: g.tensors[hN],
+        cN: g.tensors[cN],
+        lossWeights: { hN: weight(hN), cN: weight(cN) },
+        grads: {
+          params: byPrefix(g, 'grad.state.'),
+          input: grad(g, inputs.x) as Arr,
+          h0: grad(g, inputs.h),
+          c0: grad(g, inputs.c),
+        },
+      };
+    });
+  return { cases, seedExercisePart2: { output, hN: hN[0], cN: cN[0] } };
 }
 
 export function toTensor(a: Arr): tf.Tensor {
@@ -65,30 +178,31 @@ export function toVariable(a: Arr): tf.Variable {
 
 /**
  * PyTorch 1.13's gradients in float64 (`nn.LSTM(4, 1).double()`, batch-first) for the
- * seed_exercise_part3 fixture's weights, input and loss: the exact answer that the fixture's float32
- * gradients approximate (see docs/bptt.md, "Saturated gates", for why float32 results differ more
- * here than elsewhere).
+ * seed_exercise_part3 golden file's weights, input and loss weights (its float32 values, exactly):
+ * the exact answer that the file's float32 gradients approximate (see docs/bptt.md, "Saturated
+ * gates", for why float32 results differ more here than elsewhere). Computed by reading the golden
+ * file in Python and running the float64 module on its tensors (scripts/seed-exercise-torch64.py).
  */
 export const SEED_EXERCISE_TORCH64: { params: Record<string, number[]>; input: number[] } = (() => {
   const all: Record<string, number[]> = {
     weight_ih_l0: [
-      5.206208611268055e-6, -1.5326883646004702e-48, 2.7804194590353393e-5, 1.4641036299267436e-5, 2.383760270261176e-6,
-      -1.4903564833569173e-39, 3.1641502360581726e-5, 1.7012631315421455e-5, -0.0036221553815645384,
-      -0.0011855846573636494, 1.5333072559768466e-5, -0.0011729991159188107, 0.0002630187031114746,
-      7.090805869233352e-5, 0.0, 1.2360185000224731e-5,
+      5.206209092009908e-6, -1.5326883955365936e-48, 2.780419520477932e-5, 1.4641036835843624e-5, 2.3837608750699543e-6,
+      -1.4903565134386045e-39, 3.164150313853789e-5, 1.7012632006803926e-5, -0.003622155400831625,
+      -0.001185584664059445, 1.533307289860358e-5, -0.0011729991222920043, 0.00026301869277242066, 7.09080570896107e-5,
+      0.0, 1.2360182971199563e-5,
     ],
-    weight_hh_l0: [5.58103040427824e-10, 4.096309758797263e-10, -4.5011572885034995e-9, -1.8174829232071163e-9],
-    bias_ih_l0: [1.4641036299267433e-5, 1.7012631315421455e-5, -0.0011729991159188109, 1.2360185000224731e-5],
-    bias_hh_l0: [1.4641036299267433e-5, 1.7012631315421448e-5, -0.0011729991159188107, 1.2360185000224731e-5],
+    weight_hh_l0: [5.581030592851084e-10, 4.0963099872712586e-10, -4.501157306565682e-9, -1.8174829490944692e-9],
+    bias_ih_l0: [1.4641036835843628e-5, 1.7012632006803926e-5, -0.0011729991222920043, 1.2360182971199563e-5],
+    bias_hh_l0: [1.4641036835843626e-5, 1.701263200680392e-5, -0.0011729991222920043, 1.2360182971199558e-5],
     input: [
-      -2.056048179283198e-6, -0.00037283306030865785, -1.6812808670023343e-7, 3.7300118839535806e-5,
-      -0.0010634618718876772, 0.0, 0.00042306416812963436, -4.2306416812963435e-5, -3.4574912567982455e-7,
-      -0.0009587038917040742, -0.0019526164024108198, 0.00019374161767847484, -0.00014453644422256695, 0.0,
-      0.0016321828947643447, -0.00016321828947643446, -3.4573380996695604e-7, -0.0014476659816118915,
-      -0.003902002838713359, 0.0003397798728623341, -2.0552063690166577e-6, -0.001348610687206996, 0.0,
-      -6.032498655617919e-5, 1.5196711851443117e-50, 1.4903564848896055e-37, 2.7477006861232653e-42,
-      1.4903290048173676e-38, 2.241365874659485e-5, 0.0, 0.005035558806339373, -0.0005035558806339373,
-      1.7388278928785126e-5, 0.007293180382300508, 0.0, 9.869806425846255e-5,
+      -2.056048191423944e-6, -0.00037283306251019736, -1.6812808308650643e-7, 3.730011905932838e-5,
+      -0.0010634618781804519, 0.0, 0.00042306417697737407, -4.230641769773741e-5, -3.457491277258234e-7,
+      -0.0009587038973772836, -0.0019526163978731163, 0.00019374161721570963, -0.00014453644507799352, 0.0,
+      0.0016321828749965455, -0.00016321828749965456, -3.45733812013082e-7, -0.0014476659901794854,
+      -0.0039020028858849118, 0.00033977987728109067, -2.0552063811794643e-6, -0.0013486106951881363, 0.0,
+      -6.032498691318526e-5, 1.5196712158176932e-50, 1.4903565149712928e-37, 2.7477007190272663e-42,
+      1.4903290348987257e-38, 2.2413659199000524e-5, 0.0, 0.00503555865698715, -0.0005035558656987151,
+      1.7388279279783043e-5, 0.0072931805295198575, 0.0, 9.869806625077102e-5,
     ],
   };
   const { input, ...params } = all;
