@@ -8,9 +8,53 @@ import * as esbuild from 'esbuild';
 import { torchLSTM } from '../src';
 import { fileSystem } from '../src/node';
 
-// The built package (dist/, made by `npm run build`, which `npm ci` runs through `prepare`) loads
-// by its name through package.json "exports", with require() and with import, and has types.
+// The package as a user gets it: packed by `npm pack` (which builds dist/ afresh through
+// `prepare`, so nothing here trusts a dist/ left from before) and unpacked into an app's
+// node_modules, beside this repository's tfjs. It loads by its name through package.json
+// "exports", with require() and with import, and has types.
 const root = path.join(__dirname, '..');
+let installed: string; // <tmp>/node_modules/tfjs-lstm, the unpacked tarball
+const apps: string[] = [];
+
+/** A fresh app folder whose node_modules holds the packed tfjs-lstm and this repository's tfjs (and types). */
+function makeApp(prefix: string): string {
+  const app = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  apps.push(app);
+  fs.mkdirSync(path.join(app, 'node_modules'));
+  fs.symlinkSync(installed, path.join(app, 'node_modules', 'tfjs-lstm'), 'dir');
+  for (const scope of ['@tensorflow', '@types']) {
+    fs.symlinkSync(path.join(root, 'node_modules', scope), path.join(app, 'node_modules', scope), 'dir');
+  }
+  return app;
+}
+
+beforeAll(() => {
+  const packed = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-lstm-pack-'));
+  apps.push(packed);
+  execFileSync('npm', ['pack', '--silent', '--pack-destination', packed], { cwd: root, stdio: 'ignore' });
+  const tarball = fs.readdirSync(packed).find((f) => f.endsWith('.tgz'));
+  if (!tarball) throw new Error(`npm pack wrote no tarball into ${packed}`);
+  fs.mkdirSync(path.join(packed, 'node_modules'));
+  execFileSync('tar', ['-xzf', path.join(packed, tarball), '-C', path.join(packed, 'node_modules')]);
+  installed = path.join(packed, 'node_modules', 'tfjs-lstm');
+  fs.renameSync(path.join(packed, 'node_modules', 'package'), installed);
+  // Node resolves the package's own imports from where it really lies: tfjs beside it there too.
+  fs.symlinkSync(
+    path.join(root, 'node_modules', '@tensorflow'),
+    path.join(packed, 'node_modules', '@tensorflow'),
+    'dir',
+  );
+}, 180_000);
+
+afterAll(() => apps.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+/** Runs one of __tests__/package/'s consumer scripts from an app that installed the package. */
+function runConsumer(script: string, timeout?: number): unknown {
+  const app = makeApp('tfjs-lstm-consumer-');
+  fs.copyFileSync(path.join(__dirname, 'package', script), path.join(app, script));
+  const out = execFileSync(process.execPath, [path.join(app, script)], { cwd: app, timeout }).toString();
+  return JSON.parse(out.trim().split('\n').pop() as string);
+}
 
 describe('the built package', () => {
   test('dist/ has CommonJS, ES modules and type declarations', () => {
@@ -31,13 +75,12 @@ describe('the built package', () => {
       'functional.d.mts',
       ...testing,
     ]) {
-      expect({ file, exists: fs.existsSync(path.join(root, 'dist', file)) }).toEqual({ file, exists: true });
+      expect({ file, exists: fs.existsSync(path.join(installed, 'dist', file)) }).toEqual({ file, exists: true });
     }
   });
 
   test.each(['consumer.cjs', 'consumer.mjs'])('%s loads tfjs-lstm by name', (script) => {
-    const out = execFileSync(process.execPath, [path.join(__dirname, 'package', script)], { cwd: root }).toString();
-    expect(JSON.parse(out.trim().split('\n').pop() as string)).toMatchObject({
+    expect(runConsumer(script)).toMatchObject({
       shape: [4, 1, 3],
       cell: 'function',
       layer: 'function',
@@ -50,8 +93,7 @@ describe('the built package', () => {
   test.each(['testing-consumer.cjs', 'testing-consumer.mjs'])(
     '%s loads tfjs-lstm/testing by name and asserts',
     (script) => {
-      const out = execFileSync(process.execPath, [path.join(__dirname, 'package', script)], { cwd: root }).toString();
-      expect(JSON.parse(out.trim().split('\n').pop() as string)).toEqual({
+      expect(runConsumer(script)).toEqual({
         format: script.endsWith('.mjs') ? 'esm' : 'cjs',
         message: 'Tensor-likes are not close!',
         gradient: true,
@@ -62,10 +104,8 @@ describe('the built package', () => {
   );
 
   test('runs on the multi-threaded wasm backend from tfjs-lstm/node, and exits by itself', () => {
-    const script = path.join(__dirname, 'package', 'consumer-threads.mjs');
     // execFileSync returns when the process exits; the timeout fails the test if it does not
-    const out = execFileSync(process.execPath, [script], { cwd: root, timeout: 60_000 }).toString();
-    expect(JSON.parse(out.trim().split('\n').pop() as string)).toEqual({
+    expect(runConsumer('consumer-threads.mjs', 60_000)).toEqual({
       format: 'esm',
       backend: 'wasm',
       threads: 2,
@@ -90,14 +130,7 @@ describe('bundled with esbuild, an app that only imports the package loads a sav
   let expected: number[][];
 
   beforeAll(async () => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-lstm-bundle-'));
-    fs.mkdirSync(path.join(work, 'node_modules'));
-    fs.symlinkSync(root, path.join(work, 'node_modules', 'tfjs-lstm'), 'dir');
-    fs.symlinkSync(
-      path.join(root, 'node_modules', '@tensorflow'),
-      path.join(work, 'node_modules', '@tensorflow'),
-      'dir',
-    );
+    work = makeApp('tfjs-lstm-bundle-');
     const model = tf.sequential({
       layers: [torchLSTM({ hiddenSize: 4, inputShape: [null, 2], seed: 3 }), tf.layers.dense({ units: 1 })],
     });
@@ -107,8 +140,6 @@ describe('bundled with esbuild, an app that only imports the package loads a sav
     y.dispose();
     model.dispose();
   });
-  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
-
   test.each(['app.mjs', 'app.cjs'])('%s', (app) => {
     // In the app's own folder: from this repository esbuild would take tsconfig.json's paths.
     fs.copyFileSync(path.join(__dirname, 'package', 'bundle', app), path.join(work, app));
@@ -141,14 +172,8 @@ describe('bundled with esbuild, an app that only imports the package loads a sav
 describe('tfjs-lstm/testing from outside', () => {
   let work: string;
   beforeAll(() => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-lstm-testing-'));
-    fs.mkdirSync(path.join(work, 'node_modules'));
-    fs.symlinkSync(root, path.join(work, 'node_modules', 'tfjs-lstm'), 'dir');
-    for (const scope of ['@tensorflow', '@types']) {
-      fs.symlinkSync(path.join(root, 'node_modules', scope), path.join(work, 'node_modules', scope), 'dir');
-    }
+    work = makeApp('tfjs-lstm-testing-');
   });
-  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
   test.each(['tfjs-lstm/testing', 'tfjs-lstm/testing/jest'])('%s bundles for the browser', (entry) => {
     fs.writeFileSync(path.join(work, 'browser.mjs'), `import * as t from '${entry}';\nconsole.log(Object.keys(t));\n`);
