@@ -48,6 +48,51 @@ export interface LstmForwardInputs {
   cPrev?: tf.TensorInfo;
   xh?: tf.TensorInfo;
   tanhC?: tf.TensorInfo;
+  /**
+   * The weights already in the layout the kernel's step loop wants (`LSTM_PREPARE`'s outputs, kept
+   * by the caller between calls); in inference only, as the gradient sees the parameters alone.
+   * Without them the kernel prepares its own from the parameters, as `LSTM_PREPARE` does.
+   */
+  gateKernel?: tf.TensorInfo;
+  gateBias?: tf.TensorInfo;
+  projectionKernel?: tf.TensorInfo;
+}
+
+/**
+ * The weights of one layer direction in the layout of the forward kernel's step loop, which the
+ * forward kernel otherwise makes at every call: [gateKernel [I + P, 4H] (W_ih^T stacked on W_hh^T,
+ * scaled as the backend's gate activation expects), gateBias [4H] (b_ih + b_hh; with biases only),
+ * projectionKernel [H, P] (W_hr^T; with `weightHr` only)]. The layout depends on the backend and on
+ * `TFJSLSTM_SIMD_LOOPS`: a prepared set serves only the backend and flags it was made under.
+ */
+export const LSTM_PREPARE = 'TfjsLstmPrepare';
+
+export interface LstmPrepareInputs {
+  weightIh: tf.TensorInfo;
+  weightHh: tf.TensorInfo;
+  biasIh?: tf.TensorInfo;
+  biasHh?: tf.TensorInfo;
+  weightHr?: tf.TensorInfo;
+}
+
+/**
+ * One step of one LSTM layer direction for inference (`lstmStepKernel`), from weights already
+ * prepared by `LSTM_PREPARE`. No gradient: a recorded step runs the sequence kernel with T = 1.
+ * Outputs [h' [N, P], c' [N, H]].
+ */
+export const LSTM_STEP = 'TfjsLstmStep';
+
+export interface LstmStepInputs {
+  /** [N, I] */
+  x: tf.TensorInfo;
+  /** [N, P] */
+  h: tf.TensorInfo;
+  /** [N, H] */
+  c: tf.TensorInfo;
+  /** `LSTM_PREPARE`'s outputs. */
+  gateKernel: tf.TensorInfo;
+  gateBias?: tf.TensorInfo;
+  projectionKernel?: tf.TensorInfo;
 }
 
 /**
@@ -154,6 +199,8 @@ export interface LstmKernels {
   [LSTM_FORWARD]: { inputs: LstmForwardInputs; attrs: LstmForwardAttrs };
   [LSTM_FORWARD_PROJ]: { inputs: LstmForwardInputs & { weightHr: tf.TensorInfo }; attrs: LstmForwardAttrs };
   [LSTM_CACHE]: { inputs: Record<string, never>; attrs: LstmCacheAttrs };
+  [LSTM_PREPARE]: { inputs: LstmPrepareInputs; attrs: Record<string, never> };
+  [LSTM_STEP]: { inputs: LstmStepInputs; attrs: Record<string, never> };
   [LSTM_BACKWARD]: { inputs: LstmBackwardInputs; attrs: LstmBackwardAttrs };
   [LSTM_PRODUCT]: { inputs: LstmProductInputs; attrs: LstmProductAttrs };
   [LSTM_BLOCK_FORWARD]: { inputs: LstmBlockForwardInputs; attrs: LstmBlockAttrs };

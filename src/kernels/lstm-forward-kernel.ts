@@ -1,7 +1,47 @@
 import type * as tf from '@tensorflow/tfjs';
 
-import { LstmCacheAttrs, LstmForwardAttrs, LstmForwardInputs } from './kernel-names';
-import { KernelOps, Mat } from './kernel-ops';
+import { LstmCacheAttrs, LstmForwardAttrs, LstmForwardInputs, LstmPrepareInputs } from './kernel-names';
+import { GateWeights, KernelOps, Mat } from './kernel-ops';
+
+/** One layer direction's weights in the step loop's layout (see `LSTM_PREPARE`). */
+interface LoopWeights<M extends Mat> {
+  weights: GateWeights<M>;
+  /** W_hr^T [H, P], with projections. */
+  kernelHr: M | null;
+}
+
+/** Makes the step loop's weights from the parameters: what `LSTM_PREPARE` returns. */
+function prepareWeights<M extends Mat>(ops: KernelOps<M>, inputs: LstmPrepareInputs): LoopWeights<M> {
+  const [gates, inputSize] = inputs.weightIh.shape;
+  const outSize = inputs.weightHh.shape[1];
+  const hidden = gates / 4;
+  let bias: Float32Array | null = null;
+  if (inputs.biasIh && inputs.biasHh) {
+    const bh = ops.data(ops.input(inputs.biasHh, 1, gates));
+    bias = Float32Array.from(ops.data(ops.input(inputs.biasIh, 1, gates)), (v, j) => v + bh[j]);
+  }
+  const weights = ops.gateWeights(
+    ops.input(inputs.weightIh, gates, inputSize),
+    ops.input(inputs.weightHh, gates, outSize),
+    bias,
+  );
+  const kernelHr = inputs.weightHr ? ops.transpose(ops.input(inputs.weightHr, outSize, hidden)) : null;
+  return { weights, kernelHr };
+}
+
+/**
+ * The `LSTM_PREPARE` kernel: [gateKernel, gateBias (with biases), projectionKernel (with
+ * `weightHr`)], for a caller to keep and give to the forward kernel at each inference call, which
+ * then does no work on the weights.
+ */
+export function lstmPrepareKernel<M extends Mat>(ops: KernelOps<M>, inputs: LstmPrepareInputs): tf.TensorInfo[] {
+  const { weights, kernelHr } = prepareWeights(ops, inputs);
+  const gates = weights.w.cols;
+  const outputs = [ops.output(weights.w, [weights.w.rows, gates])];
+  if (weights.b) outputs.push(ops.output(weights.b, [gates]));
+  if (kernelHr) outputs.push(ops.output(kernelHr, [kernelHr.rows, kernelHr.cols]));
+  return outputs;
+}
 
 /**
  * Makes the forward kernel's cache, uninitialised: [gates, cPrev, xh, tanhC] (see
@@ -44,17 +84,16 @@ export function lstmForwardKernel<M extends Mat>(
   const full = attrs.lengths.length === 0;
   const lengths = full ? new Array<number>(batch).fill(steps) : attrs.lengths;
 
-  let bias: Float32Array | null = null;
-  if (inputs.biasIh && inputs.biasHh) {
-    const bh = ops.data(ops.input(inputs.biasHh, 1, gates));
-    bias = Float32Array.from(ops.data(ops.input(inputs.biasIh, 1, gates)), (v, j) => v + bh[j]);
-  }
-  const weights = ops.gateWeights(
-    ops.input(inputs.weightIh, gates, inputSize),
-    ops.input(inputs.weightHh, gates, outSize),
-    bias,
-  );
-  const kernelHr = inputs.weightHr ? ops.transpose(ops.input(inputs.weightHr, outSize, hidden)) : null;
+  const given = inputs.gateKernel !== undefined;
+  const { weights, kernelHr } = given
+    ? {
+        weights: {
+          w: ops.input(inputs.gateKernel as tf.TensorInfo, width, gates),
+          b: inputs.gateBias ? ops.input(inputs.gateBias, 1, gates) : null,
+        },
+        kernelHr: inputs.projectionKernel ? ops.input(inputs.projectionKernel, hidden, outSize) : null,
+      }
+    : prepareWeights(ops, inputs);
   const x = ops.input(inputs.x, steps * batch, inputSize);
   const { setColumns, cellUpdate } = ops.loops;
 
@@ -127,10 +166,10 @@ export function lstmForwardKernel<M extends Mat>(
   const h = ops.zeros(batch, outSize);
   getColumns(ops.data(xh), ops.data(h), batch, width, inputSize, outSize);
 
-  [weights.w, xh, cNew, r].forEach((m) => ops.release(m));
+  [xh, cNew, r].forEach((m) => ops.release(m));
   if (scratch) ops.release(scratch);
-  if (weights.b) ops.release(weights.b);
-  if (kernelHr) ops.release(kernelHr);
+  // Prepared weights given as inputs belong to the caller.
+  if (!given) [weights.w, weights.b, kernelHr].forEach((m) => m && ops.release(m));
   return [ops.output(output, [steps, batch, outSize]), ops.output(h, [batch, outSize]), ops.output(c, [batch, hidden])];
 }
 

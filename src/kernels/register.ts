@@ -1,18 +1,44 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { cpuOps } from './cpu-ops';
-import { FUSED_KERNELS_FLAG } from './flags';
-import { LSTM_BACKWARD, LSTM_CACHE, LSTM_FORWARD, LSTM_FORWARD_PROJ, LSTM_PRODUCT } from './kernel-names';
+import { FUSED_KERNELS_FLAG, SIMD_LOOPS_FLAG } from './flags';
+import {
+  LSTM_BACKWARD,
+  LSTM_CACHE,
+  LSTM_FORWARD,
+  LSTM_FORWARD_PROJ,
+  LSTM_PREPARE,
+  LSTM_PRODUCT,
+  LSTM_STEP,
+} from './kernel-names';
 import { KernelOps, Mat } from './kernel-ops';
 import { lstmBackwardKernel } from './lstm-backward-kernel';
-import { lstmCacheKernel, lstmForwardKernel } from './lstm-forward-kernel';
+import { lstmCacheKernel, lstmForwardKernel, lstmPrepareKernel } from './lstm-forward-kernel';
 import { registerLstmGradients } from './lstm-gradient';
+import { lstmStepKernel } from './lstm-step-kernel';
 import { LstmKernelFunc, registerKernel } from './run-kernel';
 import { registerBlockKernels } from './tensorflow-block';
 import { wasmOps } from './wasm-ops';
 
 type OpsFactory = (backend: never) => KernelOps<Mat>;
 const OPS: Record<string, OpsFactory> = { cpu: cpuOps as OpsFactory, wasm: wasmOps as OpsFactory };
+
+/** Each backend's primitives, made once per backend and value of the SIMD flag (wasmOps reads it). */
+const madeOps = new WeakMap<object, { simd: boolean; ops: KernelOps<Mat> }>();
+
+/**
+ * The primitives of `backend`, made at its first kernel call rather than at each: a single step
+ * costs tens of microseconds, and making them (the wasm backend's kernels looked up, the SIMD
+ * loops bound) would be a good part of that.
+ */
+function opsOf(makeOps: OpsFactory, backend: object): KernelOps<Mat> {
+  const simd = tf.env().getBool(SIMD_LOOPS_FLAG);
+  const made = madeOps.get(backend);
+  if (made && made.simd === simd) return made.ops;
+  const ops = makeOps(backend as never);
+  madeOps.set(backend, { simd, ops });
+  return ops;
+}
 
 let registered = false;
 
@@ -24,15 +50,19 @@ function register(): void {
   for (const [backendName, makeOps] of Object.entries(OPS)) {
     // One function for both names: the projection's inputs are the plain forward's and weightHr.
     const forward = ({ inputs, backend, attrs }: Parameters<LstmKernelFunc<typeof LSTM_FORWARD>>[0]) =>
-      lstmForwardKernel(makeOps(backend as never), inputs, attrs);
+      lstmForwardKernel(opsOf(makeOps, backend), inputs, attrs);
     registerKernel(LSTM_FORWARD, backendName, forward);
     registerKernel(LSTM_FORWARD_PROJ, backendName, forward);
-    registerKernel(LSTM_CACHE, backendName, ({ backend, attrs }) => lstmCacheKernel(makeOps(backend as never), attrs));
+    registerKernel(LSTM_PREPARE, backendName, ({ inputs, backend }) =>
+      lstmPrepareKernel(opsOf(makeOps, backend), inputs),
+    );
+    registerKernel(LSTM_STEP, backendName, ({ inputs, backend }) => lstmStepKernel(opsOf(makeOps, backend), inputs));
+    registerKernel(LSTM_CACHE, backendName, ({ backend, attrs }) => lstmCacheKernel(opsOf(makeOps, backend), attrs));
     registerKernel(LSTM_BACKWARD, backendName, ({ inputs, backend, attrs }) =>
-      lstmBackwardKernel(makeOps(backend as never), inputs, attrs),
+      lstmBackwardKernel(opsOf(makeOps, backend), inputs, attrs),
     );
     registerKernel(LSTM_PRODUCT, backendName, ({ inputs, backend, attrs }) => {
-      const ops = makeOps(backend as never);
+      const ops = opsOf(makeOps, backend);
       const { a, b } = inputs;
       const c = ops.matMul(ops.input(a, a.shape[0], a.shape[1]), ops.input(b, b.shape[0], b.shape[1]));
       if (!attrs.split) return [ops.output(c, [c.rows, c.cols])];
