@@ -13,11 +13,11 @@ describe.each(['manual', 'autodiff'] as GradientMode[])('LSTMCell vs PyTorch fix
   const { cases } = cellFixtures();
 
   test.each(cases.map((fx) => [fx.name, fx] as const))('%s', (_name, fx) => {
+    const before = tf.memory().numTensors;
     const cell = new LSTMCell({ ...fx.config, gradient });
     const params = Object.fromEntries(Object.entries(fx.params).map(([k, a]) => [k, toTensor(a)]));
     cell.loadStateDict(params);
     tf.dispose(Object.values(params));
-    const before = tf.memory().numTensors;
 
     const x = toVariable(fx.input);
     const h0 = fx.hx ? toVariable(fx.hx.h) : null;
@@ -46,7 +46,8 @@ describe.each(['manual', 'autodiff'] as GradientMode[])('LSTMCell vs PyTorch fix
     }
     tf.dispose([value, ...Object.values(grads), wH, wC, x]);
     if (h0 && c0) tf.dispose([h0, c0]);
-    expect(tf.memory().numTensors).toBe(before);
+    // Everything made is gone with the cell (its parameters and prepared weights).
     cell.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

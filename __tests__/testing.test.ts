@@ -332,22 +332,25 @@ describe('checkGradients: tfjs gradients against float32 central finite differen
 
 describe('compareGradients: a manual backward against autodiff', () => {
   test("LSTMCell's hand-derived backward equals autodiff's, for the input and the state", () => {
-    const manual = new LSTMCell({ inputSize: 3, hiddenSize: 4, seed: 5, gradient: 'manual' });
-    const auto = new LSTMCell({ inputSize: 3, hiddenSize: 4, seed: 5, gradient: 'autodiff' });
-    const step = (cell: LSTMCell) => (x: tf.Tensor, h: tf.Tensor, c: tf.Tensor) =>
-      tf.concat(cell.forward(x, [h, c]), 1);
     const inputs = [
       tf.randomNormal([2, 3], 0, 1, 'float32', 6),
       tf.randomNormal([2, 4], 0, 1, 'float32', 7),
       tf.randomNormal([2, 4], 0, 1, 'float32', 8),
     ];
-    const report = noLeak(() => compareGradients(step(manual), step(auto), inputs, { project: true }));
-    expect(report.inputs.map((r) => r.pass)).toEqual([true, true, true]);
-    // and it is what the suite relies on: a finite-difference check of the same function passes
-    expect(noLeak(() => checkGradients(step(manual), inputs, { project: true })).pass).toBe(true);
+    // The cells inside: they keep the weights they prepare for inference until disposed.
+    noLeak(() => {
+      const manual = new LSTMCell({ inputSize: 3, hiddenSize: 4, seed: 5, gradient: 'manual' });
+      const auto = new LSTMCell({ inputSize: 3, hiddenSize: 4, seed: 5, gradient: 'autodiff' });
+      const step = (cell: LSTMCell) => (x: tf.Tensor, h: tf.Tensor, c: tf.Tensor) =>
+        tf.concat(cell.forward(x, [h, c]), 1);
+      const report = compareGradients(step(manual), step(auto), inputs, { project: true });
+      expect(report.inputs.map((r) => r.pass)).toEqual([true, true, true]);
+      // and it is what the suite relies on: a finite-difference check of the same function passes
+      expect(checkGradients(step(manual), inputs, { project: true }).pass).toBe(true);
+      manual.dispose();
+      auto.dispose();
+    });
     tf.dispose(inputs);
-    manual.dispose();
-    auto.dispose();
   });
 
   test('reports a planted bug per input, with the worst element', () => {

@@ -12,6 +12,7 @@ import { maskPadding, SequenceOptions } from '../ops/bptt';
 import { lengthsMask } from '../util/lengths-mask';
 import { LSTMWeights } from '../ops/weights';
 import { DirectionResult, directionCustomGrad } from './direction-grad';
+import { PreparedWeights } from './prepared-weights';
 
 /**
  * One LSTM layer direction on the `tensorflow` backend as two TensorFlow ops, BlockLSTMV2 forward
@@ -33,6 +34,7 @@ export function blockDirection(
   c0: tf.Tensor,
   w: LSTMWeights,
   options: SequenceOptions,
+  prepared?: PreparedWeights,
 ): DirectionResult {
   const [steps, batch, inputSize] = x.shape;
   const hidden = c0.shape[1] as number;
@@ -59,9 +61,13 @@ export function blockDirection(
   const last = Array.from({ length: batch }, (_, n) => (lengths ? lengths[n] : steps) - 1);
   const attrs: LstmBlockAttrs = { seqLenMax: lengths ? Math.max(...lengths) : steps };
   // The op's weights, made by tfjs ops so that autodiff takes their gradients to the parameters
-  // (and gives bias_ih and bias_hh a tensor each).
-  const kernel = tf.concat([tf.transpose(w.weightIh), tf.transpose(w.weightHh)], 0);
-  const bias = w.biasIh && w.biasHh ? tf.add(w.biasIh, w.biasHh) : tf.zeros([4 * hidden]);
+  // (and gives bias_ih and bias_hh a tensor each); in inference, once per value with `prepared`.
+  const blockWeights = () => [
+    tf.concat([tf.transpose(w.weightIh), tf.transpose(w.weightHh)], 0),
+    w.biasIh && w.biasHh ? tf.add(w.biasIh, w.biasHh) : tf.zeros([4 * hidden]),
+  ];
+  const taping = tf.engine().isTapeOn();
+  const [kernel, bias] = prepared && !taping ? prepared.get('block', w, blockWeights) : blockWeights();
 
   // The index and mask tensors are made again for the backward pass: the caller's tidy disposes
   // the forward's before the backward runs.
@@ -86,7 +92,7 @@ export function blockDirection(
     return { inputs, outs, output, hN: tf.gatherND(h, lastSteps), cN: tf.gatherND(cs, lastSteps) };
   };
 
-  if (!tf.engine().isTapeOn()) {
+  if (!taping) {
     const { output, hN, cN } = forward(maskPadding(x, lengths), h0, c0, kernel, bias);
     return { output, hN, cN };
   }

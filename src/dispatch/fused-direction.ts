@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 
+import { SIMD_LOOPS_FLAG } from '../kernels/flags';
 import {
   LSTM_CACHE,
   LSTM_FORWARD,
   LSTM_FORWARD_PROJ,
+  LSTM_PREPARE,
   LstmForwardAttrs,
   LstmForwardInputs,
 } from '../kernels/kernel-names';
@@ -13,6 +15,7 @@ import { maskPadding, SequenceOptions } from '../ops/bptt';
 import { LSTMWeights, weightList, weightsFromList } from '../ops/weights';
 import { FlowRecord, forgetMeans } from './flow-recording';
 import { DirectionResult, directionCustomGrad } from './direction-grad';
+import { PreparedWeights } from './prepared-weights';
 
 /**
  * One layer direction as the fused forward kernel of `cpu` and `wasm` (src/kernels/), whose
@@ -23,6 +26,9 @@ import { DirectionResult, directionCustomGrad } from './direction-grad';
  * whose gradient is the same function as the registered one, given the record by closure: the
  * forward keeps the mean forget gates there, the backward the per-step norms of dL/dh_t and
  * dL/dc_t.
+ *
+ * With `prepared` and no gradient being recorded, the weights in the kernel's layout come from
+ * there (made once per parameter value) instead of being made again at every call.
  *
  * ```ts
  * const { output, hN, cN } = fusedDirection(x, h0, c0, w, { lengths: [5, 3] }, null);
@@ -35,12 +41,37 @@ export function fusedDirection(
   w: LSTMWeights,
   options: SequenceOptions,
   record: FlowRecord | null,
+  prepared?: PreparedWeights,
 ): DirectionResult {
   const masked = maskPadding(x, options.lengths);
   if (record) return recordedFusedDirection(masked, h0, c0, w, options, record);
-  const [output, hN, cN, ...cache] = runForwardKernel(masked, h0, c0, w, options, tf.engine().isTapeOn());
+  const taping = tf.engine().isTapeOn();
+  // Prepared weights are not parameters, so the gradient could not reach the parameters through
+  // them: a recorded call prepares its own, from the parameters themselves.
+  const layout = prepared && !taping ? fusedLayout(prepared, w) : undefined;
+  const [output, hN, cN, ...cache] = runForwardKernel(masked, h0, c0, w, options, taping, layout);
   tf.dispose(cache); // the engine keeps its own references for the backward pass
   return { output, hN, cN };
+}
+
+/** `LSTM_PREPARE`'s outputs, named as the forward and step kernels take them. */
+export interface FusedLayout {
+  gateKernel: tf.Tensor;
+  gateBias?: tf.Tensor;
+  projectionKernel?: tf.Tensor;
+}
+
+/**
+ * The fused kernels' prepared weights (`LSTM_PREPARE`), as forward kernel inputs, from `prepared`:
+ * made once per parameter value.
+ */
+export function fusedLayout(prepared: PreparedWeights, w: LSTMWeights): FusedLayout {
+  // The layout of the wasm kernels' gate weights depends on whether the SIMD loops run.
+  const layout = `fused, simd ${tf.env().getBool(SIMD_LOOPS_FLAG)}`;
+  const made = prepared.get(layout, w, () => runKernel(LSTM_PREPARE, w, {}));
+  const [gateKernel, ...rest] = made;
+  const gateBias = w.biasIh && w.biasHh ? rest.shift() : undefined;
+  return { gateKernel, gateBias, projectionKernel: w.weightHr ? rest.shift() : undefined };
 }
 
 function sequenceAttrs(options: SequenceOptions): LstmForwardAttrs {
@@ -55,8 +86,9 @@ function runForwardKernel(
   w: LSTMWeights,
   options: SequenceOptions,
   saveCache: boolean,
+  layout: Partial<FusedLayout> = {},
 ): tf.Tensor[] {
-  const inputs: LstmForwardInputs = { x, h0, c0, weightIh: w.weightIh, weightHh: w.weightHh };
+  const inputs: LstmForwardInputs = { x, h0, c0, weightIh: w.weightIh, weightHh: w.weightHh, ...layout };
   if (w.biasIh && w.biasHh) [inputs.biasIh, inputs.biasHh] = [w.biasIh, w.biasHh];
   // The cache is the forward kernel's out-parameters: made empty here, filled by the kernel (see
   // lstmCacheKernel for why they are inputs).

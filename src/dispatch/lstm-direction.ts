@@ -7,6 +7,7 @@ import { blockDirection } from './block-direction';
 import { composedDirection } from './composed-direction';
 import { currentFlowRecording, FlowLabel, FlowRecording } from './flow-recording';
 import { fusedDirection } from './fused-direction';
+import { PreparedWeights } from './prepared-weights';
 import { DirectionResult } from './direction-grad';
 
 export type { DirectionResult } from './direction-grad';
@@ -23,6 +24,11 @@ export interface DirectionOptions extends SequenceOptions {
   gradient?: GradientMode;
   /** Which layer and direction this is, for `gradientFlow` reports. */
   label?: FlowLabel;
+  /**
+   * The caller's cache of this layer direction's weights in the layout of the implementation that
+   * runs: inference calls make it once per parameter value instead of at every call.
+   */
+  prepared?: PreparedWeights;
 }
 
 /**
@@ -66,12 +72,12 @@ export function lstmDirection(
   // TensorFlow's BlockLSTM ops have no projection, no device-side mask and no per-step gradient
   // norms for gradientFlow: those cases run the composed ops.
   if (hasBlockKernels() && !w.weightHr && !options.validSteps && !record && x.shape[0] > 0) {
-    if (!taping || options.gradient !== 'autodiff') return blockDirection(x, h0, c0, w, options);
+    if (!taping || options.gradient !== 'autodiff') return blockDirection(x, h0, c0, w, options, options.prepared);
   }
   // The fused kernels take lengths as numbers; a mask on the device (validSteps) needs the composed
   // ops. The kernel's registered gradient is the hand-derived BPTT; autodiff needs the composed ops.
   if (hasFusedKernels() && !options.validSteps && (!taping || options.gradient !== 'autodiff')) {
-    return fusedDirection(x, h0, c0, w, options, record ?? null);
+    return fusedDirection(x, h0, c0, w, options, record ?? null, options.prepared);
   }
   if (options.gradient === 'autodiff') {
     const { output, hN, cN } = lstmForward(x, h0, c0, w, options);

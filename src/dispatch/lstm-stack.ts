@@ -4,6 +4,7 @@ import { dropout } from '../ops/dropout';
 import { LSTMWeights } from '../ops/weights';
 import { currentFlowRecording, FlowRecording } from './flow-recording';
 import { GradientMode, lstmDirection } from './lstm-direction';
+import { PreparedWeights } from './prepared-weights';
 
 /** How `lstmStack` runs: PyTorch's `nn.LSTM` options that shape the computation. */
 export interface StackOptions {
@@ -22,6 +23,8 @@ export interface StackOptions {
   training?: boolean;
   /** Gives the seed of each dropout mask; undefined seeds draw fresh masks. */
   nextSeed?: () => number | undefined;
+  /** The caller's cache of each layer direction's prepared weights (see `DirectionOptions.prepared`). */
+  prepared?: (layer: number, dir: number) => PreparedWeights;
 }
 
 /** What `lstmStack` returns, in PyTorch's `nn.LSTM` layout (time-major). */
@@ -83,6 +86,7 @@ export function lstmStack(
           validSteps: options.validSteps,
           gradient: options.gradient,
           label: { layer, direction: dir === 1 ? 'reverse' : 'forward' },
+          prepared: options.prepared?.(layer, dir),
         },
         recording,
       );

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { loadParameters, LoadResult, ParameterSlot, StateDict } from '../io/state-dict';
+import { PreparedWeights } from '../dispatch/prepared-weights';
 import { SeedSequence } from '../util/random';
 import { allocationError, checkBoolean, checkOptionNames, checkSeed } from './checks';
 import { LOAD_STATE_DICT_OPTIONS } from './options';
@@ -46,6 +47,8 @@ export class ParameterStore {
   /** Seeds for initialisation and dropout when the user gave a seed; else tfjs draws its own. */
   readonly seeds?: SeedSequence;
   private readonly params = new Map<string, ParameterHandle>();
+  /** Each layer direction's weights in the inference kernels' layout, made when first needed. */
+  private readonly preparedSets = new Map<string, PreparedWeights>();
 
   constructor(
     /** The class name used in messages, as PyTorch uses it. */
@@ -118,11 +121,33 @@ export class ParameterStore {
     const slots = new Map<string, ParameterSlot>(
       [...this.params].map(([name, p]) => [name, { shape: p.shape, assign: (t: tf.Tensor) => p.assign(t) }]),
     );
-    return loadParameters(this.owner, slots, dict, strict);
+    const result = loadParameters(this.owner, slots, dict, strict);
+    this.releasePrepared();
+    return result;
   }
 
-  /** Disposes every parameter and forgets them. */
+  /**
+   * The cache of one layer direction's prepared weights (`layer` null for a single cell), which
+   * the store frees with its parameters and when it loads a state dict.
+   */
+  prepared(layer: number | null, dir = 0): PreparedWeights {
+    const key = `${layer}/${dir}`;
+    let set = this.preparedSets.get(key);
+    if (!set) this.preparedSets.set(key, (set = new PreparedWeights()));
+    return set;
+  }
+
+  /**
+   * Frees the prepared weights now. (A changed parameter makes them stale anyway, and the next
+   * inference call replaces them; this frees their memory without waiting for that call.)
+   */
+  releasePrepared(): void {
+    for (const set of this.preparedSets.values()) set.dispose();
+  }
+
+  /** Disposes every parameter and forgets them, and frees the prepared weights. */
   dispose(): void {
+    this.releasePrepared();
     for (const p of this.params.values()) p.dispose();
     this.params.clear();
   }

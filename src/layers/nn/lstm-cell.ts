@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { lstmDirection } from '../../dispatch/lstm-direction';
+import { lstmCellStep } from '../../dispatch/lstm-cell-step';
 import { LSTM_CELL } from '../cell-spec';
 import { checkCellState, checkFloatTensor, checkStatePair, checkStateRanks } from '../checks';
 import { optionNames } from '../options';
@@ -43,8 +43,11 @@ export class LSTMCell extends RNNCellBase {
       const [h0, c0] = state
         ? state.map((s) => (batched ? s : tf.expandDims(s, 0)))
         : [tf.zeros([batch, this.hiddenSize]), tf.zeros([batch, this.hiddenSize])];
-      const { hN, cN } = lstmDirection(tf.expandDims(x2, 0), h0, c0, this.weights(), { gradient: this.gradient });
-      return batched ? [hN, cN] : [tf.squeeze(hN, [0]), tf.squeeze(cN, [0])];
+      const { h, c } = lstmCellStep(x2, h0, c0, this.weights(), {
+        gradient: this.gradient,
+        prepared: this.prepared(null),
+      });
+      return batched ? [h, c] : [tf.squeeze(h, [0]), tf.squeeze(c, [0])];
     }) as [tf.Tensor, tf.Tensor];
   }
 

@@ -88,6 +88,7 @@ export class LSTM extends RNNBase {
         dropout: this.dropout,
         training: this.training,
         nextSeed: () => this.nextSeed(),
+        prepared: (layer, dir) => this.prepared(layer, dir),
       });
       const out = this.fromTimeMajor(r.output, seq);
       return seq.batched ? [out, r.hN, r.cN] : [out, tf.squeeze(r.hN, [1]), tf.squeeze(r.cN, [1])];

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
+import type { PreparedWeights } from '../../dispatch/prepared-weights';
 import { LoadResult, StateDict } from '../../io/state-dict';
 import { SeedSequence } from '../../util/random';
 import { describe } from '../../util/describe';
@@ -46,6 +47,11 @@ export abstract class Module {
   /** The parameter named `name`. */
   protected param(name: string): tf.Variable {
     return this.store.get(name);
+  }
+
+  /** The cache of one layer direction's weights in the inference kernels' layout (see `PreparedWeights`). */
+  protected prepared(layer: number | null, dir = 0): PreparedWeights {
+    return this.store.prepared(layer, dir);
   }
 
   protected checkNotDisposed(): void {

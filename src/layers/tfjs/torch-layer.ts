@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
+import type { PreparedWeights } from '../../dispatch/prepared-weights';
 import { LoadResult, StateDict } from '../../io/state-dict';
 import { SeedSequence } from '../../util/random';
 import { LayerArgs } from './layer-args';
@@ -42,8 +43,16 @@ export abstract class TorchLayer extends tf.layers.Layer {
       // tidy frees the initial value, which addWeight leaves behind when making the variable fails.
       let v: tf.LayerVariable | undefined;
       tf.tidy(() => void (v = this.addWeight(p.name, p.shape, 'float32', init)));
-      made.add(v as tf.LayerVariable);
-      return layerParameter(v as tf.LayerVariable);
+      const variable = v as tf.LayerVariable;
+      // The prepared weights go with the weights, whoever disposes them: the layer's own dispose,
+      // or tf.layers.rnn's, which disposes its cell's weights directly.
+      const disposeVariable = variable.dispose.bind(variable);
+      variable.dispose = () => {
+        this.store.releasePrepared();
+        disposeVariable();
+      };
+      made.add(variable);
+      return layerParameter(variable);
     };
     this.store.addUniform(plan, bound, options, make, () =>
       this.forgetWeights(
@@ -67,6 +76,11 @@ export abstract class TorchLayer extends tf.layers.Layer {
   /** The variable behind a parameter: what the ops (and customGrad) must see to give gradients. */
   protected variable(name: string): tf.Variable {
     return this.store.get(name);
+  }
+
+  /** The cache of one layer direction's weights in the inference kernels' layout (see `PreparedWeights`). */
+  protected prepared(layer: number | null, dir = 0): PreparedWeights {
+    return this.store.prepared(layer, dir);
   }
 
   /** Builds the layer when its input size is known without an input. */

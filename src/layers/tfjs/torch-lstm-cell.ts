@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { GradientMode, lstmDirection } from '../../dispatch/lstm-direction';
+import { lstmCellStep } from '../../dispatch/lstm-cell-step';
+import { GradientMode } from '../../dispatch/lstm-direction';
 import { firstShape, KERAS_LAYER_ARGS, LayerArgs, Shape } from './layer-args';
 import { initBound, LSTM_CELL, stateSizes } from '../cell-spec';
 import { cellArchitecture, checkCellOptions, directionWeights, planParameters, sizeOptions } from '../lstm-config';
@@ -96,8 +97,8 @@ export class TorchLSTMCell extends TorchLayer {
     checkCellState('TorchLSTMCell', [h, c], batch, this.hiddenSize);
     return tf.tidy(() => {
       const w = directionWeights({ bias: this.bias, projSize: 0 }, (name) => this.variable(name), null);
-      const { hN, cN } = lstmDirection(tf.expandDims(x, 0), h, c, w, { gradient: this.gradient });
-      return [hN, hN, cN];
+      const next = lstmCellStep(x, h, c, w, { gradient: this.gradient, prepared: this.prepared(null) });
+      return [next.h, next.h, next.c];
     });
   }
 
