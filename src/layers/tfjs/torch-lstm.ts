@@ -39,6 +39,12 @@ export interface TorchLSTMArgs extends LayerArgs {
   returnSequences?: boolean;
   /** Keras: also output h_n and c_n, batch-major: [N, numLayers * D, P] and [N, numLayers * D, H]. */
   returnState?: boolean;
+  /**
+   * Keras: carry each call's final states into the next call as its initial states (batch k of
+   * one call continues sequence k of the last), until `resetStates()`. Needs a fixed batch size:
+   * `batchInputShape` (or `batchSize` with `inputShape`), or `tf.input({batchShape})`.
+   */
+  stateful?: boolean;
   /** Default 'manual' (the hand-derived backward pass). */
   gradient?: GradientMode;
   /** Repeatable initialisation and dropout masks. */
@@ -55,9 +61,17 @@ const OWN_ARGS = optionNames<Omit<TorchLSTMArgs, keyof LayerArgs>>()([
   'projSize',
   'returnSequences',
   'returnState',
+  'stateful',
   'gradient',
   'seed',
 ]);
+
+/** Keras' message for a stateful RNN layer whose batch size is not fixed. */
+const STATEFUL_BATCH_MESSAGE =
+  'TorchLSTM: If an RNN is stateful, it needs to know its batch size. Specify the batch size of your ' +
+  'input tensors: \n- If using a Sequential model, specify the batch size by passing a `batchInputShape` ' +
+  'option to your first layer.\n- If using the functional API, specify the batch size by passing a ' +
+  '`batchShape` option to your Input layer.';
 /**
  * PyTorch's `nn.LSTM` as a tfjs layer, for `tf.sequential()` and `tf.model()`: batch-major input
  * `[N, T, features]` as Keras layers take it, PyTorch's weights (named `weight_ih_l0`, ..., in
@@ -91,6 +105,15 @@ export class TorchLSTM extends TorchLayer {
   inputSize?: number;
   /** The checked options; inputSize is a stand-in until the layer is built. */
   private arch: LSTMArchitecture;
+  /** With `stateful`: the batch size, fixed when the layer is built. */
+  private statefulBatch: number | null = null;
+  /** With `stateful`: the carried [h, c], time-major as the stack takes them ([L * D, N, P], [L * D, N, H]). */
+  private carried: tf.Tensor[] = [];
+  /**
+   * With `stateful`: states replaced while a gradient was being recorded, which that gradient may
+   * still read; freed by `resetStates()` and with the layer, as tfjs-layers' RNN keeps its own.
+   */
+  private keptStates: tf.Tensor[] = [];
 
   constructor(args: TorchLSTMArgs) {
     super('TorchLSTM', args);
@@ -108,6 +131,7 @@ export class TorchLSTM extends TorchLayer {
     this.returnSequences = checkBoolean('TorchLSTM', 'returnSequences', args.returnSequences ?? false);
     this.returnState = checkBoolean('TorchLSTM', 'returnState', args.returnState ?? false);
     this.gradient = checkGradientMode('TorchLSTM', args.gradient ?? 'manual');
+    this._stateful = checkBoolean('TorchLSTM', 'stateful', args.stateful ?? false);
     this.supportsMasking = true;
     // Sizes too big fail now, with the stand-in inputSize (1, the smallest) until it is known.
     planParameters('TorchLSTM', arch, { inputSizeKnown: args.inputSize !== undefined });
@@ -130,6 +154,7 @@ export class TorchLSTM extends TorchLayer {
     }
     const features = xShape[2];
     if (features === null) throw new RangeError('TorchLSTM: the input feature size must be known to build the layer');
+    if (this.stateful && xShape[0] === null) throw new Error(STATEFUL_BATCH_MESSAGE);
     if (this.inputSize !== undefined) checkInputSize('TorchLSTM', features, this.inputSize);
     const arch = { ...this.arch, inputSize: features };
     const plan = planParameters('TorchLSTM', arch);
@@ -137,6 +162,74 @@ export class TorchLSTM extends TorchLayer {
     this.inputSize = features;
     this.arch = arch;
     this.built = true;
+    if (this.stateful) {
+      this.statefulBatch = xShape[0];
+      this.resetStates();
+    }
+  }
+
+  /**
+   * Keras' `resetStates` of a stateful layer: the carried states become zeros, or `states`,
+   * `[h, c]` batch-major as the layer's initial states are ([N, numLayers * D, P] and
+   * [N, numLayers * D, H]). The layer keeps copies; the caller keeps its tensors. A bad call
+   * changes nothing.
+   *
+   * ```ts
+   * const layer = torchLSTM({hiddenSize: 8, stateful: true, batchInputShape: [1, null, 3]});
+   * // ... model.predict(chunk) carries the state from chunk to chunk ...
+   * layer.resetStates();           // a new stream
+   * ```
+   */
+  override resetStates(states?: tf.Tensor | tf.Tensor[]): void {
+    if (!this.stateful) throw new Error('TorchLSTM: Cannot call resetStates() on an RNN Layer that is not stateful.');
+    this.ensureBuilt();
+    const batch = this.statefulBatch as number;
+    const lead = [this.numLayers * this.numDirections, batch];
+    const sizes = [this.outputSize, this.hiddenSize];
+    let next: tf.Tensor[];
+    if (states == null) {
+      next = sizes.map((size) => tf.zeros([...lead, size]));
+    } else {
+      const given = Array.isArray(states) ? states : [states];
+      if (given.length !== 2) {
+        throw new RangeError(
+          `TorchLSTM: Layer ${this.name} expects 2 state(s), but it received ${given.length} state value(s).`,
+        );
+      }
+      given.forEach((s, k) => {
+        checkFloatTensor('TorchLSTM', `state ${k}`, s, [3]);
+        const expected = [batch, lead[0], sizes[k]];
+        if (!tf.util.arraysEqual(s.shape, expected)) {
+          throw new RangeError(
+            `TorchLSTM: State ${k} is incompatible with layer ${this.name}: expected shape=[${expected}], ` +
+              `received shape=[${s.shape}]`,
+          );
+        }
+      });
+      next = given.map((s) => tf.transpose(s, [1, 0, 2]));
+    }
+    tf.dispose([...this.carried, ...this.keptStates]);
+    this.keptStates = [];
+    // Kept: Keras' model.resetStates() calls this inside a tidy.
+    this.carried = next.map((t) => tf.keep(t));
+  }
+
+  /** Replaces the carried states by a call's final ones (time-major, the caller's to give). */
+  private carry(next: tf.Tensor[]): void {
+    // A gradient being recorded may read the old states (they were this call's inputs).
+    if (tf.engine().isTapeOn()) this.keptStates.push(...this.carried);
+    else tf.dispose(this.carried);
+    this.carried = next;
+  }
+
+  /** Frees the carried states with the layer. */
+  override dispose(): ReturnType<tf.layers.Layer['dispose']> {
+    const result = super.dispose();
+    if (result.refCountAfterDispose === 0) {
+      tf.dispose([...this.carried, ...this.keptStates]);
+      [this.carried, this.keptStates] = [[], []];
+    }
+    return result;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
@@ -183,6 +276,12 @@ export class TorchLSTM extends TorchLayer {
     if (h0) checkFloatTensor('TorchLSTM', 'h0', h0, [2, 3]);
     if (c0) checkFloatTensor('TorchLSTM', 'c0', c0, [2, 3]);
     const [batch, steps] = x.shape as number[];
+    if (this.stateful && batch !== this.statefulBatch) {
+      throw new RangeError(
+        `TorchLSTM: a stateful layer takes batches of the size it was built for, ${this.statefulBatch} ` +
+          `(its batchInputShape), got ${batch}`,
+      );
+    }
     const mask = Array.isArray(kwargs?.mask) ? kwargs.mask[0] : kwargs?.mask;
     if (mask && !tf.util.arraysEqual(mask.shape, [batch, steps])) {
       throw new RangeError(`TorchLSTM: Expected the mask to be [${batch}, ${steps}], got [${mask.shape.join(', ')}]`);
@@ -191,7 +290,7 @@ export class TorchLSTM extends TorchLayer {
     // kernels take); where it cannot (WebGPU), it stays on the device as validSteps.
     const maskValues = mask ? readSyncIfAllowed(mask) : null;
     const lengths = maskValues ? lengthsFromMask(maskValues, batch, steps) : undefined;
-    return tf.tidy(() => {
+    const outputs = tf.tidy(() => {
       const validSteps = mask && !lengths ? validStepsFromMask(mask) : undefined;
       const states = this.numLayers * this.numDirections;
       const timeMajorState = (s: tf.Tensor | undefined, size: number, name: string) => {
@@ -203,10 +302,12 @@ export class TorchLSTM extends TorchLayer {
         }
         return tf.transpose(s, [1, 0, 2]);
       };
+      // A stateful layer starts from the carried states, unless given others.
+      const [carriedH, carriedC] = this.stateful ? this.carried : [null, null];
       const r = lstmStack(
         tf.transpose(x, [1, 0, 2]),
-        timeMajorState(h0, this.outputSize, 'h0'),
-        timeMajorState(c0, this.hiddenSize, 'c0'),
+        timeMajorState(h0, this.outputSize, 'h0') ?? carriedH,
+        timeMajorState(c0, this.hiddenSize, 'c0') ?? carriedC,
         (layer, dir) => directionWeights(arch, (name) => this.variable(name), layer, dir),
         {
           numLayers: this.numLayers,
@@ -219,6 +320,7 @@ export class TorchLSTM extends TorchLayer {
           dropout: this.dropout,
           training: kwargs?.training ?? false,
           nextSeed: () => this.seeds?.next(),
+          prepared: (layer, dir) => this.prepared(layer, dir),
         },
       );
       // Without sequences, the output is each sequence's last one: for the forward direction the
@@ -230,9 +332,13 @@ export class TorchLSTM extends TorchLayer {
             batch,
             dirs * this.outputSize,
           ]);
-      if (!this.returnState) return output;
-      return [output, tf.transpose(r.hN, [1, 0, 2]), tf.transpose(r.cN, [1, 0, 2])];
+      // Kept: the call may run inside a caller's tidy (model.predict's does).
+      const finalStates = this.stateful ? [tf.keep(r.hN), tf.keep(r.cN)] : [];
+      if (!this.returnState) return [output, ...finalStates];
+      return [output, tf.transpose(r.hN, [1, 0, 2]), tf.transpose(r.cN, [1, 0, 2]), ...finalStates];
     });
+    if (this.stateful) this.carry(outputs.splice(outputs.length - 2, 2));
+    return this.returnState ? outputs : outputs[0];
   }
 
   protected ensureBuilt(): void {
@@ -255,6 +361,7 @@ export class TorchLSTM extends TorchLayer {
       projSize: this.projSize,
       returnSequences: this.returnSequences,
       returnState: this.returnState,
+      stateful: this.stateful,
       gradient: this.gradient,
     };
     if (this.inputSize !== undefined) config.inputSize = this.inputSize;
