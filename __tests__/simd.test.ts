@@ -66,19 +66,38 @@ describe.each(['unshared', 'shared'])('on %s memory', (kind) => {
       const n = 100000;
       const xs = new Float32Array(n);
       for (let k = 0; k < n; k++) xs[k] = (k % 2 ? -1 : 1) * 20 * Math.pow(10, -9.3 * ((k * 0.618034) % 1));
-      // tanh_gate reads the g block of z and writes that of a: one row, hidden n.
+      // gate_activations takes the g block of one row of hidden n to tanh, in place.
       const z = alloc(4 * n, (k) => (k >= 2 * n && k < 3 * n ? xs[k - 2 * n] : 0));
-      const a = alloc(4 * n);
-      simd.tanh_gate(z.byteOffset, a.byteOffset, 1, n);
+      simd.gate_activations(z.byteOffset, 1, n);
       let worst = 0;
-      for (let k = 0; k < n; k++) worst = Math.max(worst, ulpsFrom(a[2 * n + k], Math.tanh(xs[k])));
+      for (let k = 0; k < n; k++) worst = Math.max(worst, ulpsFrom(z[2 * n + k], Math.tanh(xs[k])));
       expect(worst).toBeLessThan(1.5);
 
       const special = [NaN, Infinity, -Infinity, 0, -0, 1e30, -1e30];
       const zs = alloc(4 * special.length, (k) => special[k % special.length]);
-      const as = alloc(4 * special.length);
-      simd.tanh_gate(zs.byteOffset, as.byteOffset, 1, special.length);
-      expect(Array.from(as.subarray(2 * special.length, 3 * special.length))).toEqual([NaN, 1, -1, 0, -0, 1, -1]);
+      simd.gate_activations(zs.byteOffset, 1, special.length);
+      expect(Array.from(zs.subarray(2 * special.length, 3 * special.length))).toEqual([NaN, 1, -1, 0, -0, 1, -1]);
+    });
+
+    test('sigmoid (the i, f and o blocks) is within 2 ulp from -80 to 80, and takes NaN, +-0 and +-Infinity', () => {
+      const n = 100000;
+      const xs = new Float32Array(n);
+      for (let k = 0; k < n; k++) xs[k] = (k % 2 ? -1 : 1) * 80 * Math.pow(10, -9.3 * ((k * 0.618034) % 1));
+      // one row, hidden n: xs in i, f and o alike
+      const z = alloc(4 * n, (k) => (Math.floor(k / n) === 2 ? 0 : xs[k % n]));
+      simd.gate_activations(z.byteOffset, 1, n);
+      let worst = 0;
+      for (const block of [0, 1, 3]) {
+        for (let k = 0; k < n; k++) worst = Math.max(worst, ulpsFrom(z[block * n + k], 1 / (1 + Math.exp(-xs[k]))));
+      }
+      expect(worst).toBeLessThan(2);
+
+      const special = [NaN, Infinity, -Infinity, 0, -0, 1e30, -1e30];
+      const zs = alloc(4 * special.length, (k) => special[k % special.length]);
+      simd.gate_activations(zs.byteOffset, 1, special.length);
+      const i = Array.from(zs.subarray(0, special.length));
+      // Below -87 the result is e^-87 / (1 + e^-87), 1.6e-38, where the exact one underflows.
+      expect(i.map((v) => (v > 0 && v < 2e-38 ? 'tiny' : v))).toEqual([NaN, 1, 'tiny', 0.5, 0.5, 1, 'tiny']);
     });
   });
 

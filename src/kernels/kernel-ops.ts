@@ -40,8 +40,12 @@ export interface KernelOps<M extends Mat = Mat> {
   transpose(a: M): M;
   /** Prepares W_ih [4H, I], W_hh [4H, P] and the summed bias for `gates`. */
   gateWeights(weightIh: M, weightHh: M, bias: Float32Array | null): GateWeights<M>;
-  /** The activations [N, 4H] (sigmoid for i, f, o; tanh for g) of z = xh W + b. */
-  gates(xh: M, weights: GateWeights<M>): M;
+  /**
+   * The activations [N, 4H] (sigmoid for i, f, o; tanh for g) of z = xh W + b: in `into` when
+   * given and the backend can (a sequence reuses one buffer for every step), else in a new matrix.
+   * The caller releases the result if it is not `into`.
+   */
+  gates(xh: M, weights: GateWeights<M>, into?: M): M;
   /** Frees a matrix this kernel made (never an input). */
   release(m: M): void;
   /** Hands a matrix over as a kernel output of the given shape (same size). */

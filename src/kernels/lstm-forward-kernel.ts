@@ -117,6 +117,8 @@ export function lstmForwardKernel<M extends Mat>(
       : null;
   // tanh(c) goes straight into the cache; without one, here.
   const scratch = cache ? null : ops.empty(batch, hidden);
+  // Each step's gate activations, where the backend can write them into one buffer.
+  const gateBuffer = ops.empty(batch, gates);
 
   for (let s = 0; s < steps; s++) {
     const t = attrs.reverse ? steps - 1 - s : s;
@@ -133,14 +135,14 @@ export function lstmForwardKernel<M extends Mat>(
       ops.data(cache.xh).set(ops.data(xh), t * batch * width);
       ops.data(cache.cPrev).set(ops.data(c), t * batch * hidden);
     }
-    const act = ops.gates(xh, weights);
+    const act = ops.gates(xh, weights, gateBuffer);
     // c = f c_{t-1} + i g and r = o tanh(c) in one pass (tanh(c) straight into the cache, if any).
     const tanhC = cache
       ? ops.data(cache.tanhC).subarray(t * batch * hidden, (t + 1) * batch * hidden)
       : ops.data(scratch as M);
     cellUpdate(ops.data(act), ops.data(c), ops.data(cNew), tanhC, ops.data(r), batch, hidden);
     if (cache) ops.data(cache.gates).set(ops.data(act), t * batch * gates);
-    ops.release(act);
+    if (act !== gateBuffer) ops.release(act);
     // h = r W_hr^T with projections, else r.
     const hNew = kernelHr ? ops.matMul(r, kernelHr) : r;
     if (full) {
@@ -166,7 +168,7 @@ export function lstmForwardKernel<M extends Mat>(
   const h = ops.zeros(batch, outSize);
   getColumns(ops.data(xh), ops.data(h), batch, width, inputSize, outSize);
 
-  [xh, cNew, r].forEach((m) => ops.release(m));
+  [xh, cNew, r, gateBuffer].forEach((m) => ops.release(m));
   if (scratch) ops.release(scratch);
   // Prepared weights given as inputs belong to the caller.
   if (!given) [weights.w, weights.b, kernelHr].forEach((m) => m && ops.release(m));

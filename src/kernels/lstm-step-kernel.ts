@@ -27,7 +27,9 @@ export function lstmStepKernel<M extends Mat>(ops: KernelOps<M>, inputs: LstmSte
   const xh = ops.empty(batch, width);
   setColumns(ops.data(xh), ops.data(ops.input(inputs.x, batch, inputSize)), batch, width, 0, inputSize);
   setColumns(ops.data(xh), ops.data(ops.input(inputs.h, batch, outSize)), batch, width, inputSize, outSize);
-  const act = ops.gates(xh, weights);
+  const buffer = ops.empty(batch, gates);
+  const act = ops.gates(xh, weights, buffer);
+  if (act !== buffer) ops.release(buffer);
   const [cNew, tanhC, r] = [ops.empty(batch, hidden), ops.empty(batch, hidden), ops.empty(batch, hidden)];
   const c = ops.input(inputs.c, batch, hidden);
   cellUpdate(ops.data(act), ops.data(c), ops.data(cNew), ops.data(tanhC), ops.data(r), batch, hidden);

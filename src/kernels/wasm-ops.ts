@@ -12,6 +12,8 @@ interface WasmBackend {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
   disposeData(dataId: object): boolean;
+  /** Each tensor's id in the C++ backend (what its exported kernels take). */
+  dataIdMap?: { get(dataId: object): { id: number } | undefined };
   /**
    * The Emscripten module: its exports (`asm`, with the memory the single-threaded build
    * exports), the memory the multi-threaded build makes and imports (`wasmMemory`), its allocator.
@@ -21,11 +23,15 @@ interface WasmBackend {
     wasmMemory?: unknown;
     _malloc?(bytes: number): number;
     _free?(pointer: number): void;
+    cwrap?(name: string, returns: null, args: string[]): (...args: number[]) => void;
   };
 }
 
 interface WasmMat extends Mat {
   info: tf.TensorInfo;
+  /** Its values as last viewed, and the heap buffer that view is of (see `view`). */
+  values?: Float32Array;
+  valuesOf?: ArrayBufferLike;
 }
 
 type Kernel = (args: { inputs: Record<string, tf.TensorInfo>; backend: unknown; attrs?: object }) => tf.TensorInfo;
@@ -64,15 +70,44 @@ function wasmHeap(backend: WasmBackend): WasmHeap | null {
   return { memory, malloc, free };
 }
 
+/** FusableActivation.linear of tfjs-backend-wasm's kernels/types.ts. */
+const LINEAR = 0;
+
 /**
- * The primitives on the wasm backend: its own _FusedMatMul, BatchMatMul, Transpose and Sigmoid
- * kernels (XNNPACK) on tensors in the wasm heap, and for the rest the SIMD loops of
- * simd/lstm-simd.wat, in place in that heap (the g gate's tanh among them: the backend's own Tanh
- * is scalar, and would cost as much per step as the recurrent product).
+ * The backend's exported _FusedMatMul called directly, writing into an existing matrix: what its
+ * kernel function does, less making a new output each call and copying the shapes to the stack.
+ * At batch 1 a sequence step is ~20 microseconds, a few of them that glue; tfjs-backend-wasm
+ * caches the XNNPACK operator by the weights' id either way. Null where this build of the
+ * backend does not expose what that takes (its tensors' ids, cwrap, malloc): the kernel then runs.
+ */
+function productInto(backend: WasmBackend, heap: WasmHeap | null) {
+  const module = backend.wasm;
+  const ids = backend.dataIdMap;
+  if (!heap || !ids || !module?.cwrap) return null;
+  let fusedMatMul: (...args: number[]) => void;
+  try {
+    fusedMatMul = module.cwrap('_FusedMatMul', null, new Array<string>(13).fill('number'));
+  } catch {
+    return null;
+  }
+  // The two shapes, [1, rows, cols] each, as int32 in the heap: written before each call.
+  const shapes = heap.malloc(24);
+  const id = (m: WasmMat) => (ids.get(m.info.dataId) as { id: number }).id;
+  return (xh: WasmMat, w: WasmMat, bias: WasmMat | null, out: WasmMat) => {
+    new Int32Array(heap.memory.buffer, shapes, 6).set([1, xh.rows, xh.cols, 1, w.rows, w.cols]);
+    fusedMatMul(id(xh), shapes, 3, id(w), shapes + 12, 3, 0, 0, LINEAR, bias ? id(bias) : 0, 0, 0, id(out));
+  };
+}
+
+/**
+ * The primitives on the wasm backend: its own _FusedMatMul, BatchMatMul and Transpose kernels
+ * (XNNPACK) on tensors in the wasm heap, and for the rest the SIMD loops of simd/lstm-simd.wat, in
+ * place in that heap (the gate activations among them: the backend's own Tanh is scalar, and would
+ * cost as much per step as the recurrent product).
  *
  * Where the SIMD loops cannot run (a WebAssembly without SIMD, or a backend build that hides its
  * heap), or the flag `TFJSLSTM_SIMD_LOOPS` (flags.ts) is false, the loops are JavaScript on views
- * of the heap, and g comes from the backend's Sigmoid: the g columns of the gate weights are then
+ * of the heap, the gates come from the backend's vectorised Sigmoid, and g from it too: the g columns of the gate weights are then
  * doubled (exactly: a power of two), so that one sigmoid over all four gates gives
  * sigmoid(2 z_g), from which g = tanh(z_g).
  */
@@ -80,12 +115,21 @@ export function wasmOps(backend: WasmBackend): KernelOps<WasmMat> {
   const heap = wasmHeap(backend);
   const simd = heap && tf.env().getBool(SIMD_LOOPS_FLAG) ? lstmSimd(heap.memory) : null;
   const gScale = simd ? 1 : 2;
+  const product = simd ? productInto(backend, heap) : null;
   const [fusedMatMulK, matMulK, transposeK, sigmoidK] = ['_FusedMatMul', 'BatchMatMul', 'Transpose', 'Sigmoid'].map(
     kernel,
   );
   const wrap = (info: tf.TensorInfo, rows: number, cols: number): WasmMat => ({ info, rows, cols });
   const shaped = (m: WasmMat, shape: number[] = [m.rows, m.cols]) => ({ ...m.info, shape });
-  const view = (m: WasmMat) => backend.typedArrayFromHeap(shaped(m));
+  // A matrix's view of the heap, made again only when the heap's buffer changed (it grew): the
+  // loops take a dozen views a step, and at batch 1 making each costs as much as using it.
+  const view = (m: WasmMat) => {
+    const buffer = heap?.memory.buffer;
+    if (m.values && buffer && m.valuesOf === buffer) return m.values;
+    const values = backend.typedArrayFromHeap(shaped(m));
+    if (buffer) [m.values, m.valuesOf] = [values, buffer];
+    return values;
+  };
   const sigmoid = (m: WasmMat) => wrap(sigmoidK({ inputs: { x: shaped(m) }, backend }), m.rows, m.cols);
   const fromArray = (values: Float32Array, rows: number, cols: number, shape = [rows, cols]) => {
     const m = wrap(backend.makeOutput(shape, 'float32'), rows, cols);
@@ -119,7 +163,16 @@ export function wasmOps(backend: WasmBackend): KernelOps<WasmMat> {
       // _FusedMatMul takes a rank-1 bias.
       return { w: wm, b: fromArray(b, 1, gates, [gates]) };
     },
-    gates(xh, { w, b }) {
+    gates(xh, { w, b }, into) {
+      const hidden = w.cols / 4;
+      // With SIMD, z = xh W + b straight into `into`, then all four activations in place: no
+      // matrix made, no second kernel (at batch 1 a step's fixed costs weigh as much as its
+      // arithmetic).
+      if (simd && product && into) {
+        product(xh, w, b, into);
+        simd.gate_activations(view(into).byteOffset, into.rows, hidden);
+        return into;
+      }
       // z = xh W + b; without SIMD the g columns are doubled, for one sigmoid over all gates.
       const inputs: Record<string, tf.TensorInfo> = {
         a: shaped(xh, [1, xh.rows, xh.cols]),
@@ -131,11 +184,13 @@ export function wasmOps(backend: WasmBackend): KernelOps<WasmMat> {
         xh.rows,
         w.cols,
       );
+      if (simd) {
+        simd.gate_activations(view(z).byteOffset, z.rows, hidden);
+        return z;
+      }
       const s = sigmoid(z);
       const [zv, sv] = [view(z), view(s)];
-      const hidden = w.cols / 4;
-      if (simd) simd.tanh_gate(zv.byteOffset, sv.byteOffset, z.rows, hidden);
-      else for (let row = 0; row < zv.length; row += w.cols) tanhFrom(zv, sv, sv, row + 2 * hidden, row + 3 * hidden);
+      for (let row = 0; row < zv.length; row += w.cols) tanhFrom(zv, sv, sv, row + 2 * hidden, row + 3 * hidden);
       ops.release(z);
       return s;
     },

@@ -6,8 +6,8 @@ import { LSTM_SIMD_WASM, LSTM_SIMD_WASM_SHARED } from './lstm-simd-binary';
  * counts of float32 elements. See the .wat file for what each computes.
  */
 export interface LstmSimd {
-  /** The g blocks of a [rows, 4 hidden] = tanh of those of z. */
-  tanh_gate(z: number, a: number, rows: number, hidden: number): void;
+  /** z [rows, 4 hidden] in place: sigmoid of its i, f and o blocks, tanh of its g block. */
+  gate_activations(z: number, rows: number, hidden: number): void;
   /** cNew = f c + i g, tanhC = tanh(cNew), r = o tanhC, from the activations a. */
   cell_forward(a: number, c: number, cNew: number, tanhC: number, r: number, rows: number, hidden: number): void;
   /** One step's dZ and dc_{t-1}; returns the sum of squares of dL/dc_t. */

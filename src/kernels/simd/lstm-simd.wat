@@ -9,8 +9,9 @@
 ;; The arithmetic is float32, each operation rounded as tfjs' own ops round it. tanh is
 ;; 1 - 2 / (e^2x + 1) on Cephes' expf (range reduction by ln 2, degree-6 polynomial), and below
 ;; |x| = 0.625, where that would cancel, tanh.ts's odd polynomial: within 1.5 ulp (simd.test.ts).
+;; sigmoid is 1 / (1 + e^-|x|) on the same expf, mirrored for x < 0: within 2 ulp.
 ;;
-;; The helpers ($tanh, $cell, $grads) take and return vectors of four lanes. V8 does not inline
+;; The helpers ($tanh, $sigmoid, $cell, $grads) take and return vectors of four lanes. V8 does not inline
 ;; them, which costs a few cycles a call but keeps each formula written once.
 ;;
 ;; Built into lstm-simd-binary.ts by `npm run build:wasm`, which first writes tanh.ts's numbers where
@@ -61,34 +62,76 @@
     (v128.bitselect (f32x4.mul (local.get $x) (local.get $p)) (local.get $big)
       (f32x4.lt (local.get $a) (v128.const f32x4 {tanh.limit}))))
 
+  ;; e^u for u <= 0 (four lanes), u clamped at -87 (e^-87 = 1.6e-38, still a normal float32):
+  ;; Cephes' expf as in $tanh, u = n ln2 + r, e^u = (1 + r + r^2 p(r)) 2^n, 2^n made in the exponent
+  ;; field (n >= -126 after the clamp).
+  (func $expNeg (param $u v128) (result v128)
+    (local $v v128) (local $n v128) (local $r v128) (local $p v128)
+    (local.set $u (f32x4.pmax (local.get $u) (v128.const f32x4 -87 -87 -87 -87)))
+    (local.set $v (f32x4.add (f32x4.mul (local.get $u) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504)) (v128.const f32x4 12583039 12583039 12583039 12583039)))
+    (local.set $n (f32x4.sub (local.get $v) (v128.const f32x4 12583039 12583039 12583039 12583039)))
+    (local.set $r (f32x4.sub (local.get $u) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+    (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $p (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    (local.set $p (f32x4.add
+      (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $r)) (local.get $r)) (local.get $r))
+      (v128.const f32x4 1 1 1 1)))
+    (f32x4.mul (local.get $p) (i32x4.shl (local.get $v) (i32.const 23))))
+
+  ;; sigmoid(x), four lanes: with e = e^-|x|, 1 / (1 + e) for x >= 0 and e / (1 + e) below, so
+  ;; that neither side cancels (within 2 ulp, simd.test.ts; below x = -87, e^-87 / (1 + e^-87)).
+  (func $sigmoid (param $x v128) (result v128)
+    (local $e v128) (local $d v128)
+    (local.set $e (call $expNeg (f32x4.neg (f32x4.abs (local.get $x)))))
+    (local.set $d (f32x4.div (v128.const f32x4 1 1 1 1) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $e))))
+    (v128.bitselect (f32x4.mul (local.get $e) (local.get $d)) (local.get $d)
+      (f32x4.lt (local.get $x) (v128.const f32x4 0 0 0 0))))
+
+  ;; One gate block of `n` elements at $p, in place: tanh when $isTanh, else sigmoid.
+  (func $activateBlock (param $p i32) (param $n i32) (param $isTanh i32)
+    (local $end i32) (local $vecEnd i32) (local $x v128)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vecEnd (i32.add (local.get $p) (i32.and (i32.shl (local.get $n) (i32.const 2)) (i32.const -16))))
+    (block $vecDone (loop $vec
+      (br_if $vecDone (i32.ge_u (local.get $p) (local.get $vecEnd)))
+      (local.set $x (v128.load (local.get $p)))
+      (v128.store (local.get $p)
+        (if (result v128) (local.get $isTanh) (then (call $tanh (local.get $x))) (else (call $sigmoid (local.get $x)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $vec)))
+    (block $tailDone (loop $tail
+      (br_if $tailDone (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $x (v128.load32_splat (local.get $p)))
+      (f32.store (local.get $p) (f32x4.extract_lane 0
+        (if (result v128) (local.get $isTanh) (then (call $tanh (local.get $x))) (else (call $sigmoid (local.get $x))))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $tail))))
+
   ;; ---- forward
 
-  ;; a's g blocks = tanh of z's g blocks, both [rows, 4 hidden] (the other gates' activations
-  ;; come from the backend's vectorised Sigmoid).
-  (func (export "tanh_gate") (param $z i32) (param $a i32) (param $rows i32) (param $hidden i32)
-    (local $h i32) (local $b i32) (local $j i32) (local $vecEnd i32) (local $offset i32)
-    (local.set $h (i32.shl (local.get $hidden) (i32.const 2)))
-    (local.set $vecEnd (i32.and (local.get $h) (i32.const -16)))
+  ;; The gate activations of z [rows, 4 hidden], in place: sigmoid for i, f and o, tanh for g.
+  (func (export "gate_activations") (param $z i32) (param $rows i32) (param $hidden i32)
+    (local $b i32) (local $k i32) (local $block i32)
+    (local.set $block (i32.shl (local.get $hidden) (i32.const 2)))
     (block $rowsDone (loop $row
       (br_if $rowsDone (i32.ge_u (local.get $b) (local.get $rows)))
-      (local.set $j (i32.const 0))
-      (block $vecDone (loop $vec
-        (br_if $vecDone (i32.ge_u (local.get $j) (local.get $vecEnd)))
-        ;; row b's g block: (4 b + 2) h bytes in
-        (local.set $offset (i32.add (i32.mul (i32.add (i32.shl (local.get $b) (i32.const 2)) (i32.const 2)) (local.get $h)) (local.get $j)))
-        (v128.store (i32.add (local.get $a) (local.get $offset))
-          (call $tanh (v128.load (i32.add (local.get $z) (local.get $offset)))))
-        (local.set $j (i32.add (local.get $j) (i32.const 16)))
-        (br $vec)))
-      (block $tailDone (loop $tail
-        (br_if $tailDone (i32.ge_u (local.get $j) (local.get $h)))
-        (local.set $offset (i32.add (i32.mul (i32.add (i32.shl (local.get $b) (i32.const 2)) (i32.const 2)) (local.get $h)) (local.get $j)))
-        (f32.store (i32.add (local.get $a) (local.get $offset))
-          (f32x4.extract_lane 0 (call $tanh (v128.load32_splat (i32.add (local.get $z) (local.get $offset))))))
-        (local.set $j (i32.add (local.get $j) (i32.const 4)))
-        (br $tail)))
+      (local.set $k (i32.const 0))
+      (block $blocksDone (loop $blocks
+        (br_if $blocksDone (i32.ge_u (local.get $k) (i32.const 4)))
+        (call $activateBlock
+          (i32.add (local.get $z) (i32.mul (i32.add (i32.shl (local.get $b) (i32.const 2)) (local.get $k)) (local.get $block)))
+          (local.get $hidden)
+          (i32.eq (local.get $k) (i32.const 2)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $blocks)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $row))))
+
 
   ;; One cell update: c' = f c + i g, tanh(c'), r = o tanh(c').
   (func $cell (param $i v128) (param $f v128) (param $g v128) (param $o v128) (param $c v128)
