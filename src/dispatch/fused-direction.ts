@@ -6,6 +6,7 @@ import {
   LSTM_FORWARD,
   LSTM_FORWARD_PROJ,
   LSTM_PREPARE,
+  LSTM_STEP,
   LstmForwardAttrs,
   LstmForwardInputs,
 } from '../kernels/kernel-names';
@@ -52,6 +53,25 @@ export function fusedDirection(
   const [output, hN, cN, ...cache] = runForwardKernel(masked, h0, c0, w, options, taping, layout);
   tf.dispose(cache); // the engine keeps its own references for the backward pass
   return { output, hN, cN };
+}
+
+/**
+ * One step of a batch, x [N, I] from (h [N, P], c [N, H]), as the step kernel (`LSTM_STEP`) on
+ * the weights in `prepared`: for inference only (the step kernel has no gradient).
+ *
+ * ```ts
+ * const [h1, c1] = fusedStep(x, h0, c0, w, prepared);
+ * ```
+ */
+export function fusedStep(
+  x: tf.Tensor,
+  h: tf.Tensor,
+  c: tf.Tensor,
+  w: LSTMWeights,
+  prepared: PreparedWeights,
+): [tf.Tensor, tf.Tensor] {
+  const [hNew, cNew] = runKernel(LSTM_STEP, { x, h, c, ...fusedLayout(prepared, w) }, {});
+  return [hNew, cNew];
 }
 
 /** `LSTM_PREPARE`'s outputs, named as the forward and step kernels take them. */

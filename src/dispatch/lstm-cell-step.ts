@@ -1,10 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { LSTM_STEP } from '../kernels/kernel-names';
 import { hasFusedKernels } from '../kernels/register';
-import { runKernel } from '../kernels/run-kernel';
 import { LSTMWeights } from '../ops/weights';
-import { fusedLayout } from './fused-direction';
+import { fusedStep } from './fused-direction';
 import { GradientMode, lstmDirection } from './lstm-direction';
 import { PreparedWeights } from './prepared-weights';
 
@@ -35,7 +33,7 @@ export function lstmCellStep(
 ): { h: tf.Tensor; c: tf.Tensor } {
   const { prepared } = options;
   if (prepared && x.shape[0] > 0 && !tf.engine().isTapeOn() && hasFusedKernels()) {
-    const [hNew, cNew] = runKernel(LSTM_STEP, { x, h, c, ...fusedLayout(prepared, w) }, {});
+    const [hNew, cNew] = fusedStep(x, h, c, w, prepared);
     return { h: hNew, c: cNew };
   }
   const { hN, cN } = lstmDirection(tf.expandDims(x, 0), h, c, w, options);

@@ -6,7 +6,7 @@ import { LSTMWeights, weightList } from '../ops/weights';
 import { blockDirection } from './block-direction';
 import { composedDirection } from './composed-direction';
 import { currentFlowRecording, FlowLabel, FlowRecording } from './flow-recording';
-import { fusedDirection } from './fused-direction';
+import { fusedDirection, fusedStep } from './fused-direction';
 import { PreparedWeights } from './prepared-weights';
 import { DirectionResult } from './direction-grad';
 
@@ -37,7 +37,8 @@ export interface DirectionOptions extends SequenceOptions {
  *
  * - Without a gradient tape (inference), the forward runs as one fused kernel on `cpu` and
  *   `wasm` (src/kernels/, fused-direction.ts), and as TensorFlow's BlockLSTMV2 op on `tensorflow`
- *   (block-direction.ts), whichever the gradient mode.
+ *   (block-direction.ts), whichever the gradient mode; a single step with `prepared` weights runs
+ *   as the step kernel (`fusedStep`).
  * - With `gradient: 'manual'` (the default), the gradient is the hand-derived BPTT: the fused
  *   backward kernel on `cpu` and `wasm` (the forward kernel's registered gradient), TensorFlow's
  *   BlockLSTMGradV2 op on `tensorflow` (the same equations, written by TensorFlow; not with
@@ -73,6 +74,14 @@ export function lstmDirection(
   // norms for gradientFlow: those cases run the composed ops.
   if (hasBlockKernels() && !w.weightHr && !options.validSteps && !record && x.shape[0] > 0) {
     if (!taping || options.gradient !== 'autodiff') return blockDirection(x, h0, c0, w, options, options.prepared);
+  }
+  // One step in inference, with the weights prepared (streaming: a sequence fed a step a call):
+  // the step kernel, the fewest fixed costs. (A sequence of length 0 keeps its state: not here.)
+  const oneStep = x.shape[0] === 1 && !options.lengths?.some((len) => len < 1);
+  if (oneStep && options.prepared && !taping && !record && !options.validSteps && hasFusedKernels()) {
+    const [batch, inputSize] = [x.shape[1] as number, x.shape[2] as number];
+    const [h, c] = fusedStep(tf.reshape(x, [batch, inputSize]), h0, c0, w, options.prepared);
+    return { output: tf.expandDims(h, 0), hN: h, cN: c };
   }
   // The fused kernels take lengths as numbers; a mask on the device (validSteps) needs the composed
   // ops. The kernel's registered gradient is the hand-derived BPTT; autodiff needs the composed ops.
