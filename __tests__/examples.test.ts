@@ -51,6 +51,16 @@ describe(`examples on ${__TFJS_BACKEND__}`, () => {
     }
   });
 
+  test('streaming: a reading at a time agrees with the whole sequences, and answers the questions', () => {
+    const log = run('streaming.ts', '--questions', '5');
+    const [moduleGap, modelGap] = /at once: ([\d.e+-]+) \(module\), ([\d.e+-]+) \(model\)/
+      .exec(log)!
+      .slice(1)
+      .map(Number);
+    expect(Math.max(moduleGap, modelGap)).toBeLessThan(1e-6);
+    expect(Number(/largest error over the 5 questions: ([\d.]+)/.exec(log)?.[1])).toBeLessThan(0.2);
+  });
+
   test('truncated-bptt: the loss falls over the stream', () => {
     const [first, last] = /loss ([\d.]+) \(first 10 chunks\) -> ([\d.]+)/
       .exec(run('truncated-bptt.ts', '--chunks', '150'))!
