@@ -16,6 +16,12 @@
  *   npm run bench -- --backends wasm --repeats 15
  *   npm run bench -- --backends wasm --threads 2    # only the wasm backend on 2 threads
  *   npm run bench -- --scaling                      # how tfjs-lstm's time grows with T and H (wasm)
+ *   npm run bench -- --streaming                    # only the streaming rows (bench/streaming.ts)
+ *   npm run bench -- --no-streaming                 # without them
+ *
+ * The streaming rows (bench/streaming.ts) follow: one step at batch 1, T = 100 at batch 1 and
+ * batch 32 on wasm (one thread and every core) and cpu, beside tf.layers and, where
+ * `npm run bench:peers` installed them, onnxruntime-web and onnxruntime-node on the same weights.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -28,6 +34,7 @@ import { FUSED_KERNELS_FLAG, SIMD_LOOPS_FLAG } from '../src/kernels/flags';
 import { flag, setupBackend } from '../examples/backend';
 import { hasTfjsNode } from '../test-utils/tfjs-node';
 import { peakTensorBytes } from '../test-utils/peak-memory';
+import { Runtimes, StreamRow, streamingRows, streamingTable } from './streaming';
 
 interface Sizes {
   batch: number;
@@ -269,6 +276,31 @@ function threadedWasmRows(backends: string[], sizes: Sizes, repeats: number): Ro
   return JSON.parse(out.trim().split('\n').pop() as string) as Row[];
 }
 
+/** The streaming rows of `backends` (wasm and cpu among them), wasm also on every core (a second process). */
+async function streamingReport(backends: string[], repeats: number): Promise<string> {
+  const rows: StreamRow[] = [];
+  const notes = new Set<string>();
+  for (const backend of backends.filter((b) => b === 'wasm' || b === 'cpu')) {
+    await setupBackend(backend);
+    const r = await streamingRows(backend, 1, repeats);
+    rows.push(...r.rows);
+    r.notes.forEach((n) => notes.add(n));
+  }
+  const threads = Math.min(os.cpus().length, 8);
+  if (backends.includes('wasm') && threads > 1) {
+    // Two processes: tfjs on the multi-threaded wasm backend, then ONNX Runtime (see `Runtimes`).
+    for (const runtimes of ['tfjs', 'ort']) {
+      const script = [...process.execArgv, __filename, '--streaming-json', runtimes, '--threads', String(threads)];
+      script.push('--repeats', String(repeats));
+      const out = execFileSync(process.execPath, script, { stdio: ['ignore', 'pipe', 'inherit'] }).toString();
+      const r = JSON.parse(out.trim().split('\n').pop() as string) as { rows: StreamRow[]; notes: string[] };
+      rows.push(...r.rows);
+      r.notes.forEach((n) => notes.add(n));
+    }
+  }
+  return `Streaming: input 64, hidden 128, one layer; medians of ${repeats} rounds\n\n${streamingTable(rows)}\n\n${[...notes].join('\n\n')}`;
+}
+
 async function main(): Promise<void> {
   const sizes: Sizes = {
     batch: Number(flag('batch') ?? 32),
@@ -279,12 +311,23 @@ async function main(): Promise<void> {
   const repeats = Number(flag('repeats') ?? 9);
   const describe = `batch ${sizes.batch}, sequence ${sizes.steps}, input ${sizes.inputSize}, hidden ${sizes.hidden}; medians of ${repeats}`;
   let report: string;
+  if (process.argv.includes('--streaming-json')) {
+    // the second and third processes of streamingReport: on `--threads` threads
+    const threads = Number(flag('threads'));
+    const runtimes = flag('streaming-json') as Runtimes;
+    await setupBackend('wasm');
+    console.log(JSON.stringify(await streamingRows(`wasm, ${threads} threads`, threads, repeats, runtimes)));
+    return;
+  }
   if (process.argv.includes('--rows-json')) {
     // the second process of threadedWasmRows
     console.log(JSON.stringify(await benchBackend('wasm', sizes, repeats, 'tf.layers')));
     return;
   }
-  if (process.argv.includes('--scaling')) {
+  if (process.argv.includes('--streaming')) {
+    const backends = (flag('backends') ?? 'wasm,cpu').split(',');
+    report = await streamingReport(backends, repeats);
+  } else if (process.argv.includes('--scaling')) {
     const backend = flag('backends') ?? 'wasm';
     report = `tfjs-lstm (manual) on ${backend}, batch ${sizes.batch}, input ${sizes.inputSize}; medians of ${repeats}\n\n${await scaling(sizes, repeats, backend)}`;
   } else {
@@ -325,6 +368,7 @@ async function main(): Promise<void> {
         'PyTorch: not installed (apt-get install -y python3-torch libopenblas0-pthread); its rows are skipped',
       );
     report = `${describe}\n\n${table(rows, torch)}`;
+    if (!process.argv.includes('--no-streaming')) report += `\n\n${await streamingReport(backends, repeats)}`;
   }
   console.log(`\n${report}`);
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
