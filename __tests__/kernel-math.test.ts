@@ -14,6 +14,8 @@ describe('matMulJs', () => {
     [1, 1, 1],
     [9, 97, 3],
     [4, 48, 4],
+    [1, 192, 512], // a batch-1 step: the single-row path
+    [3, 70, 13],
   ])('%i x %i x %i: the cpu backend matMul, bit for bit', (m, k, n) => {
     const a = tf.randomNormal([m, k], 0, 1, 'float32', m + k);
     const b = tf.randomNormal([k, n], 0, 1, 'float32', k + n);

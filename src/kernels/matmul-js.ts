@@ -49,7 +49,25 @@ export function matMulJs(
     }
     for (let j = n4; j < n; j++) for (let r = i; r < i + 4; r++) entry(a, b, c, r, j, k, n, blockSize);
   }
-  for (let i = m4; i < m; i++) for (let j = 0; j < n; j++) entry(a, b, c, i, j, k, n, blockSize);
+  // The last (m mod 4) rows, four columns at a time (a batch-1 step is all this): row by row
+  // along B's rows, as the blocks above, not down its columns as `entry` goes.
+  for (let i = m4; i < m; i++) {
+    const a0 = i * k;
+    for (let j = 0; j < n4; j += 4) {
+      const o = i * n + j;
+      for (let k0 = 0; k0 < k; k0 += blockSize) {
+        const kEnd = Math.min(k0 + blockSize, k);
+        let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+        for (let p = k0; p < kEnd; p++) {
+          const bo = p * n + j;
+          const x = a[a0 + p];
+          c0 += x * b[bo]; c1 += x * b[bo + 1]; c2 += x * b[bo + 2]; c3 += x * b[bo + 3];
+        }
+        c[o] += c0; c[o + 1] += c1; c[o + 2] += c2; c[o + 3] += c3;
+      }
+    }
+    for (let j = n4; j < n; j++) entry(a, b, c, i, j, k, n, blockSize);
+  }
   return c;
 }
 
