@@ -1,6 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { dropout, lstmBackward, lstmDirection, lstmForward, lstmStack, lstmStep, LSTMWeights } from '../src/functional';
+import {
+  dropout,
+  lstmBackward,
+  lstmDirection,
+  lstmForward,
+  lstmStack,
+  lstmStep,
+  LSTMWeights,
+  PreparedWeights,
+} from '../src/functional';
 import { lstmStack as lstmStackInternal } from '../src/dispatch/lstm-stack';
 import { lstmStep as lstmStepInternal } from '../src/ops/cell-step';
 
@@ -105,6 +114,26 @@ describe('tfjs-lstm/functional leaks nothing', () => {
     values(r).forEach((v, k) => v.forEach((a, j) => expect(Math.abs(a - composed[k][j])).toBeLessThan(1e-5)));
     tf.dispose(tensorsIn(r));
   });
+
+  test.each([
+    ['a sequence', T],
+    ['one step', 1],
+  ])(
+    'lstmDirection with PreparedWeights (%s): the same results; the prepared set made once, kept until disposed',
+    (_name, steps) => {
+      const xs = tf.slice(x, 0, steps);
+      const plain = tf.tidy(() => values(lstmDirection(xs, h0, c0, w)));
+      const prepared = new PreparedWeights();
+      const first = lstmDirection(xs, h0, c0, w, { prepared });
+      const r = leavesOnlyItsResult(() => lstmDirection(xs, h0, c0, w, { prepared }));
+      values(r).forEach((v, k) => v.forEach((a, j) => expect(Math.abs(a - plain[k][j])).toBeLessThan(1e-6)));
+      const count = tf.memory().numTensors;
+      prepared.dispose();
+      // The stacked gate weights and the summed bias (the fused kernels' layout, or BlockLSTM's).
+      expect(count - tf.memory().numTensors).toBe(2);
+      tf.dispose([xs, ...tensorsIn(first), ...tensorsIn(r)]);
+    },
+  );
 
   test('lstmStack returns output, h_n and c_n, as the unwrapped stack computes them', () => {
     const options = { numLayers: 2, bidirectional: true, outputSize: 2, hiddenSize: H };

@@ -28,6 +28,7 @@ export type { SequenceOptions, StepCache, ForwardResult, Gradients } from './ops
 export type { StepResult } from './ops/cell-step';
 export type { StackOptions, StackResult } from './dispatch/lstm-stack';
 export type { DirectionOptions, DirectionResult, GradientMode } from './dispatch/lstm-direction';
+export { PreparedWeights } from './dispatch/prepared-weights';
 
 /**
  * One LSTM time step (gates i, f, g, o) from its input projection `xz` = x_t W_ih^T + b_ih + b_hh

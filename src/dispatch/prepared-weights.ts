@@ -16,9 +16,15 @@ import { LSTMWeights, weightList } from '../ops/weights';
  * same data means the same values. The tensors are `tf.keep`t, counted by `tf.memory()`, and
  * freed when the key changes and by `dispose`.
  *
+ * With the functional API, keep one per layer direction and pass it to each inference call:
+ *
  * ```ts
+ * import { lstmDirection, PreparedWeights } from 'tfjs-lstm/functional';
  * const prepared = new PreparedWeights();
- * const [kernel] = prepared.get('block', w, () => [tf.concat([tf.transpose(w.weightIh), tf.transpose(w.weightHh)])]);
+ * for (const x of chunks) {
+ *   const { output, hN, cN } = lstmDirection(x, h, c, weights, { prepared });
+ *   // ...
+ * }
  * prepared.dispose();
  * ```
  */
