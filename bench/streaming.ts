@@ -40,14 +40,16 @@ interface Work {
   name: string;
   steps: number;
   batch: number;
-  /** Calls per timed run (a round); the untimed first round makes five times as many. */
+  /** Calls per timed run (a round). */
   calls: number;
+  /** Calls of the untimed first round. */
+  warmup: number;
 }
 
 const WORKS: Work[] = [
-  { name: 'one step, batch 1', steps: 1, batch: 1, calls: 2000 },
-  { name: 'T=100, batch 1', steps: 100, batch: 1, calls: 40 },
-  { name: 'batch 32, T=100', steps: 100, batch: 32, calls: 3 },
+  { name: 'one step, batch 1', steps: 1, batch: 1, calls: 2000, warmup: 10000 },
+  { name: 'T=100, batch 1', steps: 100, batch: 1, calls: 40, warmup: 200 },
+  { name: 'batch 32, T=100', steps: 100, batch: 32, calls: 2, warmup: 2 },
 ];
 
 /** A runtime set up for one work: `call` runs one call (carrying the state for the step). */
@@ -271,7 +273,7 @@ export async function streamingRows(
       for (const [k, r] of list.entries()) {
         // The first round warms up: a streaming step reaches its steady speed (JIT, allocator) only
         // after thousands of calls, in every runtime.
-        const calls = round < 0 ? 5 * work.calls : work.calls;
+        const calls = round < 0 ? work.warmup : work.calls;
         const t0 = performance.now();
         for (let c = 0; c < calls; c++) await r.call();
         if (round >= 0) times[k].push((performance.now() - t0) / work.calls);
