@@ -142,6 +142,19 @@ describe('torchLSTM({stateful: true}): Keras semantics', () => {
     tf.dispose([y, x0]);
   });
 
+  test('resetStates before the layer is applied builds it, its batch from batchInputShape', () => {
+    const layer = torchLSTM({ hiddenSize: 3, stateful: true, batchInputShape: [2, null, 4] });
+    const h = tf.ones([2, 1, 3]);
+    layer.resetStates([h, h]);
+    expect(layer.built).toBe(true);
+    const model = tf.sequential({ layers: [layer] }); // (tfjs disposes a layer through its model)
+    const x = tf.zeros([2, 1, 4]);
+    const out = model.predict(x) as tf.Tensor;
+    expect(out.shape).toEqual([2, 3]);
+    tf.dispose([h, x, out]);
+    model.dispose();
+  });
+
   test('the configuration round-trips stateful', () => {
     const layer = torchLSTM({ hiddenSize: 3, stateful: true, batchInputShape: [1, null, 2] });
     const config = layer.getConfig();

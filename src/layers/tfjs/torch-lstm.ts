@@ -348,7 +348,8 @@ export class TorchLSTM extends TorchLayer {
     if (features == null) {
       throw new Error('TorchLSTM: the layer has no weights yet; give inputSize or inputShape, or apply it to an input');
     }
-    this.build([null, null, features]);
+    // A stateful layer's batch size is fixed by its batchInputShape too.
+    this.build([this.batchInputShape?.[0] ?? null, null, features]);
   }
 
   override getConfig(): tf.serialization.ConfigDict {
