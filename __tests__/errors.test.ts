@@ -238,6 +238,15 @@ const forwardCases: [string, (m: LSTM) => unknown, RegExp][] = [
     },
     /LSTM: input is a disposed tensor/,
   ],
+  [
+    'disposed state (a streaming loop that freed the state before passing it)',
+    (m) => {
+      const c = z(1, 2, 4);
+      c.dispose();
+      return m.forward(z(5, 2, 3), [z(1, 2, 4), c]);
+    },
+    /LSTM: hx\[1\] is a disposed tensor/,
+  ],
 ];
 
 describe('LSTM.forward', () => {
@@ -267,6 +276,15 @@ const cellCases: [string, (m: LSTMCell) => unknown, RegExp][] = [
     /For unbatched 1-D input, hx and cx should also be 1-D but got \(2-D, 2-D\) tensors/,
   ],
   ['dtype', (m) => m.forward(tf.zeros([2, 3], 'bool')), /input must have the type float32, got type bool/],
+  [
+    'disposed state (a streaming loop that freed the state before passing it)',
+    (m) => {
+      const h = z(2, 4);
+      h.dispose();
+      return m.forward(z(2, 3), [h, z(2, 4)]);
+    },
+    /LSTMCell: hx\[0\] is a disposed tensor/,
+  ],
 ];
 
 describe('LSTMCell.forward', () => {
