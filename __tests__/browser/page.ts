@@ -142,8 +142,8 @@ function loadFixture(fx: LSTMFixture, gradient: GradientMode): LSTM {
 function fixtureCheck(fx: LSTMFixture, input: SuiteInput, backend: string, errors: Errors): void {
   const tol = TOLERANCES[backend];
   for (const gradient of ['manual', 'autodiff'] as GradientMode[]) {
-    const rnn = loadFixture(fx, gradient);
     const before = tf.memory().numTensors;
+    const rnn = loadFixture(fx, gradient);
     const x = variable(fx.input);
     const h0 = fx.hx ? variable(fx.hx.h) : null;
     const c0 = fx.hx ? variable(fx.hx.c) : null;
@@ -181,8 +181,10 @@ function fixtureCheck(fx: LSTMFixture, input: SuiteInput, backend: string, error
     } finally {
       tf.dispose([x, ...(h0 && c0 ? [h0, c0] : [])]);
     }
-    if (tf.memory().numTensors !== before) throw new Error(`${tf.memory().numTensors - before} tensors left behind`);
+    // Everything made is gone with the module (its parameters, and the weights it keeps prepared
+    // for inference until then).
     rnn.dispose();
+    if (tf.memory().numTensors !== before) throw new Error(`${tf.memory().numTensors - before} tensors left behind`);
   }
 }
 
