@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 
+import type { StackOptions } from '../dispatch/lstm-stack';
 import { LSTMWeights } from '../ops/weights';
 import { CellSpec, directionParameters, LSTM_CELL, parameterNames, stateSizes } from './cell-spec';
 import {
@@ -80,6 +81,22 @@ export function numDirections(arch: LSTMArchitecture): number {
 /** Size of h: projSize when projecting, else hiddenSize. */
 export function outputSize(arch: LSTMArchitecture): number {
   return stateSizes(LSTM_CELL, arch.hiddenSize, arch.projSize)[0];
+}
+
+/**
+ * The stack options an architecture fixes (layers, directions, sizes, dropout), which `LSTM` and
+ * `TorchLSTM` each complete with those of the call (gradient mode, lengths, training, seeds, the
+ * prepared weights).
+ *
+ * ```ts
+ * lstmStack(x, h0, c0, weights, { ...architectureStackOptions(arch), training: false });
+ * ```
+ */
+export function architectureStackOptions(
+  arch: LSTMArchitecture,
+): Pick<StackOptions, 'numLayers' | 'bidirectional' | 'outputSize' | 'hiddenSize' | 'dropout'> {
+  const { numLayers, bidirectional, hiddenSize, dropout } = arch;
+  return { numLayers, bidirectional, outputSize: outputSize(arch), hiddenSize, dropout };
 }
 
 /** The size options of `LSTM`, in its constructor's order, and those of `LSTMCell`. */

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { lstmStack } from '../../dispatch/lstm-stack';
 import { LSTM_CELL } from '../cell-spec';
+import { architectureStackOptions } from '../lstm-config';
 import { checkFloatTensor, checkOptionNames, checkShape, checkStatePair, checkStateRanks } from '../checks';
 import { optionNames } from '../options';
 import { FORWARD_OPTIONS, RNNBase, RNNBaseOptions, RNNForwardOptions } from './rnn-base';
@@ -79,13 +80,9 @@ export class LSTM extends RNNBase {
       // Work time-major with a batch axis; restore the caller's layout at the end.
       const [h0, c0] = state ? state.map((s) => (seq.batched ? s : tf.expandDims(s, 1))) : [null, null];
       const r = lstmStack(this.toTimeMajor(seq), h0, c0, (layer, dir) => this.weights(layer, dir), {
-        numLayers: this.numLayers,
-        bidirectional: this.bidirectional,
-        outputSize: this.outputSize,
-        hiddenSize: this.hiddenSize,
+        ...architectureStackOptions(this.arch),
         gradient: this.gradient,
         lengths,
-        dropout: this.dropout,
         training: this.training,
         nextSeed: () => this.nextSeed(),
         prepared: (layer, dir) => this.prepared(layer, dir),

@@ -15,6 +15,7 @@ import {
   checkOptionNames,
 } from '../checks';
 import {
+  architectureStackOptions,
   checkArchitecture,
   directionWeights,
   LSTMArchitecture,
@@ -310,14 +311,10 @@ export class TorchLSTM extends TorchLayer {
         timeMajorState(c0, this.hiddenSize, 'c0') ?? carriedC,
         (layer, dir) => directionWeights(arch, (name) => this.variable(name), layer, dir),
         {
-          numLayers: this.numLayers,
-          bidirectional: this.bidirectional,
-          outputSize: this.outputSize,
-          hiddenSize: this.hiddenSize,
+          ...architectureStackOptions(arch),
           gradient: this.gradient,
           lengths,
           validSteps,
-          dropout: this.dropout,
           training: kwargs?.training ?? false,
           nextSeed: () => this.seeds?.next(),
           prepared: (layer, dir) => this.prepared(layer, dir),
