@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { lstmDirection, lstmForward } from '../src/functional';
 import { FUSED_KERNELS_FLAG, SIMD_LOOPS_FLAG } from '../src/kernels/flags';
 import { hasFusedKernels } from '../src/kernels/register';
+import { wasmOps } from '../src/kernels/wasm-ops';
 import { expectClose } from './helpers/compare';
 import { disposeLayerProblem, LayerCase, layerLoss, layerProblem, LayerProblem } from './helpers/layer-problem';
 
@@ -104,3 +105,41 @@ describe(`fused kernels on ${__TFJS_BACKEND__}`, () => {
     disposeLayerProblem(p);
   });
 });
+
+if (__TFJS_BACKEND__ === 'wasm')
+  describe("the wasm kernels' direct product", () => {
+    // The gate product calls the backend's exported _FusedMatMul itself, into a buffer reused
+    // every step (wasm-ops.ts, productInto), after checking it on a known product; the kernel
+    // function is the fallback. Both must give the same gates, bit for bit, and on this tfjs the
+    // direct call must be the one taken (a silent fallback would only show as lost speed).
+    test('is taken, and gives what the kernel function gives', () => {
+      type Mat = { info: tf.TensorInfo; rows: number; cols: number };
+      const backend = tf.backend() as unknown as {
+        makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+        typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+        disposeData(dataId: object): boolean;
+      };
+      const ops = wasmOps(backend as never) as unknown as {
+        gates(xh: Mat, w: { w: Mat; b: Mat | null }, into?: Mat): Mat;
+        data(m: Mat): Float32Array;
+      };
+      const made: Mat[] = [];
+      const mat = (rows: number, cols: number, seed: number, shape = [rows, cols]) => {
+        const m = { info: backend.makeOutput(shape, 'float32'), rows, cols };
+        let s = seed;
+        backend
+          .typedArrayFromHeap({ ...m.info, shape })
+          .set(Array.from({ length: rows * cols }, () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1));
+        made.push(m);
+        return m;
+      };
+      const [xh, w, b, into] = [mat(3, 11, 1), mat(11, 20, 2), mat(1, 20, 3, [20]), mat(3, 20, 4)];
+      const direct = ops.gates(xh, { w, b }, into);
+      expect(direct).toBe(into);
+      const viaKernel = ops.gates(xh, { w, b });
+      expect(viaKernel).not.toBe(into);
+      made.push(viaKernel);
+      expect(Array.from(ops.data(direct))).toEqual(Array.from(ops.data(viaKernel)));
+      made.forEach((m) => backend.disposeData(m.info.dataId));
+    });
+  });

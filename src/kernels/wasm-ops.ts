@@ -78,7 +78,9 @@ const LINEAR = 0;
  * kernel function does, less making a new output each call and copying the shapes to the stack.
  * At batch 1 a sequence step is ~20 microseconds, a few of them that glue; tfjs-backend-wasm
  * caches the XNNPACK operator by the weights' id either way. Null where this build of the
- * backend does not expose what that takes (its tensors' ids, cwrap, malloc): the kernel then runs.
+ * backend does not expose what that takes (its tensors' ids, cwrap, malloc), or where the call
+ * does not compute a small known product right (a build whose export takes other arguments): the
+ * kernel function then runs, as before.
  */
 function productInto(backend: WasmBackend, heap: WasmHeap | null) {
   const module = backend.wasm;
@@ -93,10 +95,33 @@ function productInto(backend: WasmBackend, heap: WasmHeap | null) {
   // The two shapes, [1, rows, cols] each, as int32 in the heap: written before each call.
   const shapes = heap.malloc(24);
   const id = (m: WasmMat) => (ids.get(m.info.dataId) as { id: number }).id;
-  return (xh: WasmMat, w: WasmMat, bias: WasmMat | null, out: WasmMat) => {
+  const run = (xh: WasmMat, w: WasmMat, bias: WasmMat | null, out: WasmMat) => {
     new Int32Array(heap.memory.buffer, shapes, 6).set([1, xh.rows, xh.cols, 1, w.rows, w.cols]);
     fusedMatMul(id(xh), shapes, 3, id(w), shapes + 12, 3, 0, 0, LINEAR, bias ? id(bias) : 0, 0, 0, id(out));
   };
+  // [1 2] [1 2 3; 4 5 6] + [0.5 0 -1] = [9.5 12 14], exactly, or the kernel function runs.
+  const make = (values: number[], rows: number, cols: number, shape = [rows, cols]): WasmMat => {
+    const m = { info: backend.makeOutput(shape, 'float32'), rows, cols };
+    backend.typedArrayFromHeap({ ...m.info, shape }).set(values);
+    return m;
+  };
+  const check = [
+    make([1, 2], 1, 2),
+    make([1, 2, 3, 4, 5, 6], 2, 3),
+    make([0.5, 0, -1], 1, 3, [3]),
+    make([0, 0, 0], 1, 3),
+  ];
+  let right = false;
+  try {
+    run(check[0], check[1], check[2], check[3]);
+    right = Array.from(backend.typedArrayFromHeap({ ...check[3].info, shape: [1, 3] })).join() === '9.5,12,14';
+  } catch {
+    right = false;
+  }
+  check.forEach((m) => backend.disposeData(m.info.dataId));
+  if (right) return run;
+  heap.free(shapes);
+  return null;
 }
 
 /**
