@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { hasBlockKernels, hasFusedKernels } from '../kernels/register';
+import { hasBlockKernels, hasFusedKernels, hasWebglKernels } from '../kernels/register';
 import { lstmForward, SequenceOptions } from '../ops/bptt';
 import { LSTMWeights, weightList } from '../ops/weights';
 import { blockDirection } from './block-direction';
@@ -8,6 +8,7 @@ import { composedDirection } from './composed-direction';
 import { currentFlowRecording, FlowLabel, FlowRecording } from './flow-recording';
 import { fusedDirection, fusedStep } from './fused-direction';
 import { PreparedWeights } from './prepared-weights';
+import { webglDirection } from './webgl-direction';
 import { DirectionResult } from './direction-grad';
 
 export type { DirectionResult } from './direction-grad';
@@ -88,6 +89,8 @@ export function lstmDirection(
   if (hasFusedKernels() && !options.validSteps && (!taping || options.gradient !== 'autodiff')) {
     return fusedDirection(x, h0, c0, w, options, record ?? null, options.prepared);
   }
+  // webgl in inference: one shader program a step for the gate arithmetic and state update.
+  if (!taping && !record && x.shape[0] > 0 && hasWebglKernels()) return webglDirection(x, h0, c0, w, options);
   if (options.gradient === 'autodiff') {
     const { output, hN, cN } = lstmForward(x, h0, c0, w, options);
     return { output, hN, cN };

@@ -194,6 +194,23 @@ export type LstmBlockBackwardInputs = LstmBlockForwardInputs &
     csGrad: tf.TensorInfo;
   };
 
+/**
+ * The `webgl` backend's kernels (webgl-cell.ts), for inference. `LSTM_WEBGL_CELL`: one step's gate
+ * arithmetic and state update as one shader program, [c' | r] ([N, 2H]) from rows
+ * [offset, offset + N) of the input's projection `xz` ([T N, 4H], x W_ih^T + b), the recurrent
+ * product `hz` ([N, 4H], h W_hh^T) and `c` ([N, H]). `LSTM_WEBGL_UNPACKED`: a copy of a 2-D tensor
+ * in an unpacked texture, the layout that program reads (tfjs would otherwise unpack the whole of
+ * `xz` again at every step).
+ */
+export const LSTM_WEBGL_CELL = 'TfjsLstmWebglCell';
+export const LSTM_WEBGL_UNPACKED = 'TfjsLstmWebglUnpacked';
+
+export interface LstmWebglCellInputs {
+  xz: tf.TensorInfo;
+  hz: tf.TensorInfo;
+  c: tf.TensorInfo;
+}
+
 /** Each kernel's inputs and attributes, by name: what run-kernel.ts types its calls with. */
 export interface LstmKernels {
   [LSTM_FORWARD]: { inputs: LstmForwardInputs; attrs: LstmForwardAttrs };
@@ -205,6 +222,8 @@ export interface LstmKernels {
   [LSTM_PRODUCT]: { inputs: LstmProductInputs; attrs: LstmProductAttrs };
   [LSTM_BLOCK_FORWARD]: { inputs: LstmBlockForwardInputs; attrs: LstmBlockAttrs };
   [LSTM_BLOCK_BACKWARD]: { inputs: LstmBlockBackwardInputs; attrs: LstmBlockAttrs };
+  [LSTM_WEBGL_CELL]: { inputs: LstmWebglCellInputs; attrs: { offset: number } };
+  [LSTM_WEBGL_UNPACKED]: { inputs: { x: tf.TensorInfo }; attrs: Record<string, never> };
 }
 
 export type LstmKernelName = keyof LstmKernels;

@@ -19,6 +19,7 @@ import { lstmStepKernel } from './lstm-step-kernel';
 import { LstmKernelFunc, registerKernel } from './run-kernel';
 import { registerBlockKernels } from './tensorflow-block';
 import { wasmOps } from './wasm-ops';
+import { registerWebglKernels } from './webgl-cell';
 
 type OpsFactory = (backend: never) => KernelOps<Mat>;
 const OPS: Record<string, OpsFactory> = { cpu: cpuOps as OpsFactory, wasm: wasmOps as OpsFactory };
@@ -94,6 +95,17 @@ export function hasFusedKernels(): boolean {
   if (!tf.env().getBool(FUSED_KERNELS_FLAG)) return false;
   if (!registered) register();
   return tf.getKernel(LSTM_FORWARD, tf.getBackend()) !== undefined;
+}
+
+/**
+ * Whether the `webgl` backend's inference kernels (webgl-cell.ts: one shader program per step for
+ * the gate arithmetic and state update) serve the current backend. The flag
+ * `TFJSLSTM_FUSED_KERNELS` turns them off too.
+ */
+export function hasWebglKernels(): boolean {
+  if (tf.getBackend() !== 'webgl' || !tf.env().getBool(FUSED_KERNELS_FLAG)) return false;
+  registerWebglKernels();
+  return true;
 }
 
 /**

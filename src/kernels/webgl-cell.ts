@@ -1,0 +1,91 @@
+import * as tf from '@tensorflow/tfjs';
+
+import { LSTM_WEBGL_CELL, LSTM_WEBGL_UNPACKED } from './kernel-names';
+import { registerKernel } from './run-kernel';
+
+/** What the kernels use of tfjs-backend-webgl's MathBackendWebGL (its GPGPUProgram interface). */
+interface WebglBackend {
+  runWebGLProgram(
+    program: {
+      variableNames: string[];
+      outputShape: number[];
+      userCode: string;
+      customUniforms?: { name: string; type: 'int' }[];
+    },
+    inputs: tf.TensorInfo[],
+    dtype: 'float32',
+    customUniformValues?: number[][],
+  ): tf.TensorInfo;
+}
+
+// Numerically safe forms: exp of a large argument would overflow to Infinity, and some GPUs' own
+// tanh returns NaN there (tfjs-backend-webgl's Tanh is written the same way, for that reason).
+const ACTIVATIONS = `
+  float sigmoidOf(float x) { return 1.0 / (1.0 + exp(-x)); }
+  float tanhOf(float x) {
+    float e = exp(-2.0 * abs(x));
+    return sign(x) * (1.0 - e) / (1.0 + e);
+  }`;
+
+/**
+ * One LSTM step's gate arithmetic and state update as one shader program: from the input's
+ * projection (rows [offset, offset + N) of XZ, x_t W_ih^T + b), the recurrent product HZ (h W_hh^T)
+ * and c, it writes [c' | r] ([N, 2H]): c' = f c + i g, r = o tanh(c'). What the composed ops do in
+ * some fourteen dispatches, in one; each output element recomputes the gates it needs.
+ */
+function cellProgram(batch: number, hidden: number) {
+  return {
+    variableNames: ['XZ', 'HZ', 'C'],
+    outputShape: [batch, 2 * hidden],
+    customUniforms: [{ name: 'offset', type: 'int' as const }],
+    userCode: `${ACTIVATIONS}
+      float gate(int b, int k) { return getXZ(offset + b, k) + getHZ(b, k); }
+      void main() {
+        ivec2 rc = getOutputCoords();
+        int b = rc.x;
+        int j = rc.y;
+        int k = j < ${hidden} ? j : j - ${hidden};
+        float i = sigmoidOf(gate(b, k));
+        float f = sigmoidOf(gate(b, ${hidden} + k));
+        float g = tanhOf(gate(b, ${2 * hidden} + k));
+        float c = f * getC(b, k) + i * g;
+        if (j < ${hidden}) {
+          setOutput(c);
+        } else {
+          setOutput(sigmoidOf(gate(b, ${3 * hidden} + k)) * tanhOf(c));
+        }
+      }`,
+  };
+}
+
+/** A copy of a 2-D tensor in an unpacked texture (see `LSTM_WEBGL_UNPACKED`). */
+function unpackedProgram(shape: number[]) {
+  return {
+    variableNames: ['A'],
+    outputShape: shape,
+    userCode: `void main() { ivec2 rc = getOutputCoords(); setOutput(getA(rc.x, rc.y)); }`,
+  };
+}
+
+let registered = false;
+
+/**
+ * Registers the webgl kernels (`LSTM_WEBGL_CELL`, `LSTM_WEBGL_UNPACKED`) once. Registering does not
+ * need the webgl backend to exist (in Node it never runs).
+ */
+export function registerWebglKernels(): void {
+  if (registered) return;
+  registered = true;
+  if (tf.getKernel(LSTM_WEBGL_CELL, 'webgl')) return; // a second copy of this package did it
+  registerKernel(LSTM_WEBGL_CELL, 'webgl', ({ inputs, backend, attrs }) => {
+    const [batch, hidden] = inputs.c.shape;
+    const webgl = backend as unknown as WebglBackend;
+    return [
+      webgl.runWebGLProgram(cellProgram(batch, hidden), [inputs.xz, inputs.hz, inputs.c], 'float32', [[attrs.offset]]),
+    ];
+  });
+  registerKernel(LSTM_WEBGL_UNPACKED, 'webgl', ({ inputs, backend }) => {
+    const webgl = backend as unknown as WebglBackend;
+    return [webgl.runWebGLProgram(unpackedProgram(inputs.x.shape), [inputs.x], 'float32')];
+  });
+}
