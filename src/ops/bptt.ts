@@ -166,7 +166,7 @@ export function lstmBackward(
   options: SequenceOptions = {},
   onStep?: (t: number, dhNew: tf.Tensor, dcNew: tf.Tensor) => void,
 ): Gradients {
-  const [steps, batch, inputSize] = x.shape;
+  const [steps, batch] = x.shape;
   const outputSize = dhN.shape[1] as number;
   const masks = stepMasks(steps, options.lengths, options.validSteps);
 
@@ -215,26 +215,53 @@ export function lstmBackward(
     dhNews[t] = dhNew;
   }
 
+  const rs = w.weightHr ? cache.map((s) => tf.mul(s.o, s.tanhC)) : [];
+  return weightGradients(
+    dZ,
+    dhNews,
+    dh,
+    dc,
+    x,
+    w,
+    cache.map((s) => s.hPrev),
+    rs,
+    options,
+  );
+}
+
+/**
+ * What BPTT computes after its reverse loop, from each step's gate gradients dZ_t ([N, 4H]): the
+ * weights' gradients as a few large products over all steps at once, and the input's. `dhNews` are
+ * dL/dh_t (used with projections, with each step's r = o tanh(c) in `rs`); `dh0`, `dc0` are what
+ * the loop carried out of step 0; `hPrevs` each step's h_{t-1}. Shared by `lstmBackward` and the
+ * implementations that run the reverse loop otherwise (src/dispatch/webgl-direction.ts).
+ *
+ * ```ts
+ * const grads = weightGradients(dZ, dhNews, dh, dc, x, w, hPrevs, rs, options);
+ * ```
+ */
+export function weightGradients(
+  dZ: tf.Tensor[],
+  dhNews: tf.Tensor[],
+  dh0: tf.Tensor,
+  dc0: tf.Tensor,
+  x: tf.Tensor,
+  w: LSTMWeights,
+  hPrevs: tf.Tensor[],
+  rs: tf.Tensor[],
+  options: SequenceOptions = {},
+): Gradients {
+  const [steps, batch, inputSize] = x.shape;
   const dZAll = tf.concat(dZ, 0);
   const x2d = tf.reshape(maskPadding(x, options.lengths, options.validSteps), [steps * batch, inputSize]);
-  const hPrevAll = tf.concat(
-    cache.map((s) => s.hPrev),
-    0,
-  );
   const grads: Gradients = {
     dx: tf.reshape(tf.matMul(dZAll, w.weightIh), [steps, batch, inputSize]),
-    dh0: dh,
-    dc0: dc,
+    dh0,
+    dc0,
     dWeightIh: tf.matMul(dZAll, x2d, true, false),
-    dWeightHh: tf.matMul(dZAll, hPrevAll, true, false),
+    dWeightHh: tf.matMul(dZAll, tf.concat(hPrevs, 0), true, false),
   };
   if (w.biasIh && w.biasHh) grads.dBias = tf.sum(dZAll, 0);
-  if (w.weightHr) {
-    const rAll = tf.concat(
-      cache.map((s) => tf.mul(s.o, s.tanhC)),
-      0,
-    );
-    grads.dWeightHr = tf.matMul(tf.concat(dhNews, 0), rAll, true, false);
-  }
+  if (w.weightHr) grads.dWeightHr = tf.matMul(tf.concat(dhNews, 0), tf.concat(rs, 0), true, false);
   return grads;
 }
