@@ -8,7 +8,7 @@ import { composedDirection } from './composed-direction';
 import { currentFlowRecording, FlowLabel, FlowRecording } from './flow-recording';
 import { fusedDirection, fusedStep } from './fused-direction';
 import { PreparedWeights } from './prepared-weights';
-import { webglDirection } from './webgl-direction';
+import { webglDirection, webglTrainingDirection } from './webgl-direction';
 import { DirectionResult } from './direction-grad';
 
 export type { DirectionResult } from './direction-grad';
@@ -94,6 +94,10 @@ export function lstmDirection(
   if (options.gradient === 'autodiff') {
     const { output, hN, cN } = lstmForward(x, h0, c0, w, options);
     return { output, hN, cN };
+  }
+  // webgl in training: the same BPTT with a shader program a step each way.
+  if (!record && !options.validSteps && x.shape[0] > 0 && hasWebglKernels()) {
+    return webglTrainingDirection(x, h0, c0, w, options);
   }
   return composedDirection(x, h0, c0, w, options, record ?? null);
 }

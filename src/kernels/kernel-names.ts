@@ -203,6 +203,13 @@ export type LstmBlockBackwardInputs = LstmBlockForwardInputs &
  * `xz` again at every step).
  */
 export const LSTM_WEBGL_CELL = 'TfjsLstmWebglCell';
+/** For training: the same inputs; [i | f | g | o | c' | tanh(c') | r] ([N, 7H]), the step's cache. */
+export const LSTM_WEBGL_CELL_CACHE = 'TfjsLstmWebglCellCache';
+/**
+ * One step of BPTT: [dZ_t | dc_{t-1}] ([N, 5H]) from the step's cache `a` ([N, 7H]), `cPrev`
+ * (c_{t-1}), `dr` (dL/dr_t) and `dc` (dL/dc_t carried from step t+1), each [N, H].
+ */
+export const LSTM_WEBGL_BACKWARD = 'TfjsLstmWebglBackward';
 export const LSTM_WEBGL_UNPACKED = 'TfjsLstmWebglUnpacked';
 
 export interface LstmWebglCellInputs {
@@ -223,6 +230,11 @@ export interface LstmKernels {
   [LSTM_BLOCK_FORWARD]: { inputs: LstmBlockForwardInputs; attrs: LstmBlockAttrs };
   [LSTM_BLOCK_BACKWARD]: { inputs: LstmBlockBackwardInputs; attrs: LstmBlockAttrs };
   [LSTM_WEBGL_CELL]: { inputs: LstmWebglCellInputs; attrs: { offset: number } };
+  [LSTM_WEBGL_CELL_CACHE]: { inputs: LstmWebglCellInputs; attrs: { offset: number } };
+  [LSTM_WEBGL_BACKWARD]: {
+    inputs: { a: tf.TensorInfo; cPrev: tf.TensorInfo; dr: tf.TensorInfo; dc: tf.TensorInfo };
+    attrs: Record<string, never>;
+  };
   [LSTM_WEBGL_UNPACKED]: { inputs: { x: tf.TensorInfo }; attrs: Record<string, never> };
 }
 

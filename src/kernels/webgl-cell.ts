@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { LSTM_WEBGL_CELL, LSTM_WEBGL_UNPACKED } from './kernel-names';
+import { LSTM_WEBGL_BACKWARD, LSTM_WEBGL_CELL, LSTM_WEBGL_CELL_CACHE, LSTM_WEBGL_UNPACKED } from './kernel-names';
 import { registerKernel } from './run-kernel';
 
 /** What the kernels use of tfjs-backend-webgl's MathBackendWebGL (its GPGPUProgram interface). */
@@ -58,6 +58,80 @@ function cellProgram(batch: number, hidden: number) {
   };
 }
 
+/**
+ * The same step for training: [i | f | g | o | c' | tanh(c') | r] ([N, 7H]), the gates activated,
+ * all the backward pass needs of the step in one texture.
+ */
+function cellCacheProgram(batch: number, hidden: number) {
+  return {
+    variableNames: ['XZ', 'HZ', 'C'],
+    outputShape: [batch, 7 * hidden],
+    customUniforms: [{ name: 'offset', type: 'int' as const }],
+    userCode: `${ACTIVATIONS}
+      float gate(int b, int k) { return getXZ(offset + b, k) + getHZ(b, k); }
+      void main() {
+        ivec2 rc = getOutputCoords();
+        int b = rc.x;
+        int block = rc.y / ${hidden};
+        int k = rc.y - block * ${hidden};
+        if (block < 4) {
+          float z = gate(b, rc.y);
+          setOutput(block == 2 ? tanhOf(z) : sigmoidOf(z));
+          return;
+        }
+        float i = sigmoidOf(gate(b, k));
+        float f = sigmoidOf(gate(b, ${hidden} + k));
+        float g = tanhOf(gate(b, ${2 * hidden} + k));
+        float c = f * getC(b, k) + i * g;
+        if (block == 4) {
+          setOutput(c);
+        } else if (block == 5) {
+          setOutput(tanhOf(c));
+        } else {
+          setOutput(sigmoidOf(gate(b, ${3 * hidden} + k)) * tanhOf(c));
+        }
+      }`,
+  };
+}
+
+/**
+ * One step of BPTT (docs/bptt.md, in its names): from the step's cache A ([N, 7H], as above),
+ * c_{t-1}, dL/dr_t and the dL/dc_t carried from step t+1, [dZ_t | dc_{t-1}] ([N, 5H]):
+ * dc = dc + dr o (1 - tanh(c)^2); dZ = [dc g i(1-i), dc c_{t-1} f(1-f), dc i (1-g^2),
+ * dr tanh(c) o(1-o)]; dc_{t-1} = dc f.
+ */
+function cellBackwardProgram(batch: number, hidden: number) {
+  return {
+    variableNames: ['A', 'CP', 'DR', 'DC'],
+    outputShape: [batch, 5 * hidden],
+    userCode: `
+      void main() {
+        ivec2 rc = getOutputCoords();
+        int b = rc.x;
+        int block = rc.y / ${hidden};
+        int k = rc.y - block * ${hidden};
+        float i = getA(b, k);
+        float f = getA(b, ${hidden} + k);
+        float g = getA(b, ${2 * hidden} + k);
+        float o = getA(b, ${3 * hidden} + k);
+        float tanhC = getA(b, ${5 * hidden} + k);
+        float dr = getDR(b, k);
+        float dc = getDC(b, k) + dr * o * (1.0 - tanhC * tanhC);
+        if (block == 0) {
+          setOutput(dc * g * i * (1.0 - i));
+        } else if (block == 1) {
+          setOutput(dc * getCP(b, k) * f * (1.0 - f));
+        } else if (block == 2) {
+          setOutput(dc * i * (1.0 - g * g));
+        } else if (block == 3) {
+          setOutput(dr * tanhC * o * (1.0 - o));
+        } else {
+          setOutput(dc * f);
+        }
+      }`,
+  };
+}
+
 /** A copy of a 2-D tensor in an unpacked texture (see `LSTM_WEBGL_UNPACKED`). */
 function unpackedProgram(shape: number[]) {
   return {
@@ -70,7 +144,8 @@ function unpackedProgram(shape: number[]) {
 let registered = false;
 
 /**
- * Registers the webgl kernels (`LSTM_WEBGL_CELL`, `LSTM_WEBGL_UNPACKED`) once. Registering does not
+ * Registers the webgl kernels (`LSTM_WEBGL_CELL`, `LSTM_WEBGL_CELL_CACHE`, `LSTM_WEBGL_BACKWARD`,
+ * `LSTM_WEBGL_UNPACKED`) once. Registering does not
  * need the webgl backend to exist (in Node it never runs).
  */
 export function registerWebglKernels(): void {
@@ -83,6 +158,18 @@ export function registerWebglKernels(): void {
     return [
       webgl.runWebGLProgram(cellProgram(batch, hidden), [inputs.xz, inputs.hz, inputs.c], 'float32', [[attrs.offset]]),
     ];
+  });
+  registerKernel(LSTM_WEBGL_CELL_CACHE, 'webgl', ({ inputs, backend, attrs }) => {
+    const [batch, hidden] = inputs.c.shape;
+    const webgl = backend as unknown as WebglBackend;
+    const program = cellCacheProgram(batch, hidden);
+    return [webgl.runWebGLProgram(program, [inputs.xz, inputs.hz, inputs.c], 'float32', [[attrs.offset]])];
+  });
+  registerKernel(LSTM_WEBGL_BACKWARD, 'webgl', ({ inputs, backend }) => {
+    const [batch, hidden] = inputs.cPrev.shape;
+    const webgl = backend as unknown as WebglBackend;
+    const program = cellBackwardProgram(batch, hidden);
+    return [webgl.runWebGLProgram(program, [inputs.a, inputs.cPrev, inputs.dr, inputs.dc], 'float32')];
   });
   registerKernel(LSTM_WEBGL_UNPACKED, 'webgl', ({ inputs, backend }) => {
     const webgl = backend as unknown as WebglBackend;
