@@ -7,7 +7,7 @@ import {
   LSTM_WEBGL_UNPACKED,
 } from '../kernels/kernel-names';
 import { runKernel } from '../kernels/run-kernel';
-import { maskPadding, SequenceOptions, stepMasks, stepOrder, weightGradients } from '../ops/bptt';
+import { inputProjection, SequenceOptions, stepMasks, stepOrder, weightGradients } from '../ops/bptt';
 import { LSTMWeights, weightList, weightsFromList } from '../ops/weights';
 import { DirectionResult, directionCustomGrad } from './direction-grad';
 
@@ -29,15 +29,10 @@ export function webglDirection(
   w: LSTMWeights,
   options: SequenceOptions,
 ): DirectionResult {
-  const [steps, batch, inputSize] = x.shape;
+  const [steps, batch] = x.shape;
   const hidden = c0.shape[1] as number;
   // The input projection of all steps in one product, in the unpacked layout the program reads.
-  let projected = tf.matMul(
-    tf.reshape(maskPadding(x, options.lengths, options.validSteps), [steps * batch, inputSize]),
-    tf.transpose(w.weightIh),
-  );
-  if (w.biasIh && w.biasHh) projected = tf.add(projected, tf.add(w.biasIh, w.biasHh));
-  const [xz] = runKernel(LSTM_WEBGL_UNPACKED, { x: projected }, {});
+  const [xz] = runKernel(LSTM_WEBGL_UNPACKED, { x: inputProjection(x, w, options) }, {});
   const kernelHh = tf.transpose(w.weightHh);
   const kernelHr = w.weightHr && tf.transpose(w.weightHr);
   const masks = stepMasks(steps, options.lengths, options.validSteps);
@@ -96,13 +91,7 @@ export function webglTrainingDirection(
   ];
   const layer = directionCustomGrad(shapes, ([xIn, h0In, c0In, ...weightsIn], save) => {
     const wIn = weightsFromList(weightsIn, hasBias, hasProj);
-    const inputSize = xIn.shape[2] as number;
-    let projected = tf.matMul(
-      tf.reshape(maskPadding(xIn, options.lengths), [steps * batch, inputSize]),
-      tf.transpose(wIn.weightIh),
-    );
-    if (wIn.biasIh && wIn.biasHh) projected = tf.add(projected, tf.add(wIn.biasIh, wIn.biasHh));
-    const [xz] = runKernel(LSTM_WEBGL_UNPACKED, { x: projected }, {});
+    const [xz] = runKernel(LSTM_WEBGL_UNPACKED, { x: inputProjection(xIn, wIn, options) }, {});
     const kernelHh = tf.transpose(wIn.weightHh);
     const kernelHr = wIn.weightHr && tf.transpose(wIn.weightHr);
     const masks = stepMasks(steps, options.lengths);

@@ -20,12 +20,21 @@ interface WebglBackend {
 
 // Numerically safe forms: exp of a large argument would overflow to Infinity, and some GPUs' own
 // tanh returns NaN there (tfjs-backend-webgl's Tanh is written the same way, for that reason).
-const ACTIVATIONS = `
+// gate(b, k): column k of step row b's pre-activation, the input's part (rows from `offset` of XZ)
+// plus the recurrent product's (HZ).
+const STEP_FUNCTIONS = `
   float sigmoidOf(float x) { return 1.0 / (1.0 + exp(-x)); }
   float tanhOf(float x) {
     float e = exp(-2.0 * abs(x));
     return sign(x) * (1.0 - e) / (1.0 + e);
-  }`;
+  }
+  float gate(int b, int k) { return getXZ(offset + b, k) + getHZ(b, k); }`;
+
+/** The forward programs' inputs: the input's projection, the recurrent product, c; and the row offset. */
+const STEP_INPUTS = {
+  variableNames: ['XZ', 'HZ', 'C'],
+  customUniforms: [{ name: 'offset', type: 'int' as const }],
+};
 
 /**
  * One LSTM step's gate arithmetic and state update as one shader program: from the input's
@@ -35,11 +44,9 @@ const ACTIVATIONS = `
  */
 function cellProgram(batch: number, hidden: number) {
   return {
-    variableNames: ['XZ', 'HZ', 'C'],
+    ...STEP_INPUTS,
     outputShape: [batch, 2 * hidden],
-    customUniforms: [{ name: 'offset', type: 'int' as const }],
-    userCode: `${ACTIVATIONS}
-      float gate(int b, int k) { return getXZ(offset + b, k) + getHZ(b, k); }
+    userCode: `${STEP_FUNCTIONS}
       void main() {
         ivec2 rc = getOutputCoords();
         int b = rc.x;
@@ -64,11 +71,9 @@ function cellProgram(batch: number, hidden: number) {
  */
 function cellCacheProgram(batch: number, hidden: number) {
   return {
-    variableNames: ['XZ', 'HZ', 'C'],
+    ...STEP_INPUTS,
     outputShape: [batch, 7 * hidden],
-    customUniforms: [{ name: 'offset', type: 'int' as const }],
-    userCode: `${ACTIVATIONS}
-      float gate(int b, int k) { return getXZ(offset + b, k) + getHZ(b, k); }
+    userCode: `${STEP_FUNCTIONS}
       void main() {
         ivec2 rc = getOutputCoords();
         int b = rc.x;

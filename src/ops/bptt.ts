@@ -94,6 +94,24 @@ export function maskPadding(x: tf.Tensor, lengths?: readonly number[], validStep
 }
 
 /**
+ * The input's part of every step's gate pre-activations in one product: x_t W_ih^T + b_ih + b_hh
+ * for all t at once ([T N, 4H], step t's rows t N .. t N + N - 1), padding zeroed first. The
+ * transposed weights keep the product plain (several times faster than a transposed one on wasm).
+ *
+ * ```ts
+ * const xz = inputProjection(x, { weightIh, weightHh, biasIh, biasHh }, { lengths: [5, 3] });
+ * ```
+ */
+export function inputProjection(x: tf.Tensor, w: LSTMWeights, options: SequenceOptions = {}): tf.Tensor {
+  const [steps, batch, inputSize] = x.shape;
+  const xz = tf.matMul(
+    tf.reshape(maskPadding(x, options.lengths, options.validSteps), [steps * batch, inputSize]),
+    tf.transpose(w.weightIh),
+  );
+  return w.biasIh && w.biasHh ? tf.add(xz, tf.add(w.biasIh, w.biasHh)) : xz;
+}
+
+/**
  * The forward pass over a sequence, keeping what `lstmBackward` needs.
  *
  * ```ts
@@ -107,14 +125,9 @@ export function lstmForward(
   w: LSTMWeights,
   options: SequenceOptions = {},
 ): ForwardResult {
-  const [steps, batch, inputSize] = x.shape;
+  const [steps, batch] = x.shape;
   const gates = w.weightIh.shape[0];
-  // The input projection of all steps in one product; transposed weights keep the matMuls plain.
-  let xz = tf.matMul(
-    tf.reshape(maskPadding(x, options.lengths, options.validSteps), [steps * batch, inputSize]),
-    tf.transpose(w.weightIh),
-  );
-  if (w.biasIh && w.biasHh) xz = tf.add(xz, tf.add(w.biasIh, w.biasHh));
+  const xz = inputProjection(x, w, options);
   const kernelHh = tf.transpose(w.weightHh);
   const kernelHr = w.weightHr && tf.transpose(w.weightHr);
   const masks = stepMasks(steps, options.lengths, options.validSteps);
