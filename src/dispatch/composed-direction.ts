@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Gradients, lstmBackward, lstmForward, SequenceOptions, StepCache } from '../ops/bptt';
 import { LSTMWeights, weightList, weightsFromList } from '../ops/weights';
 import { FlowRecord, forgetMeans } from './flow-recording';
-import { DirectionResult, directionCustomGrad } from './direction-grad';
+import { DirectionResult, directionCustomGrad, resultShapes } from './direction-grad';
 
 const CACHE_FIELDS = ['i', 'f', 'g', 'o', 'tanhC', 'hPrev', 'cPrev'] as const;
 
@@ -25,17 +25,11 @@ export function composedDirection(
   options: SequenceOptions,
   record: FlowRecord | null,
 ): DirectionResult {
-  const [steps, batch] = x.shape;
-  const outputSize = h0.shape[1] as number;
-  const hiddenSize = c0.shape[1] as number;
+  const steps = x.shape[0];
   const hasBias = Boolean(w.biasIh && w.biasHh);
   const hasProj = Boolean(w.weightHr);
   const numWeights = weightList(w).length;
-  const shapes: [number[], number[], number[]] = [
-    [steps, batch, outputSize],
-    [batch, outputSize],
-    [batch, hiddenSize],
-  ];
+  const shapes = resultShapes(x, h0, c0);
 
   const layer = directionCustomGrad(shapes, ([xIn, h0In, c0In, ...weightsIn], save) => {
     const fwd = lstmForward(xIn, h0In, c0In, weightsFromList(weightsIn, hasBias, hasProj), options);

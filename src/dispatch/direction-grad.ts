@@ -13,6 +13,24 @@ export interface DirectionResult {
 type Triple = [tf.Tensor, tf.Tensor, tf.Tensor];
 
 /**
+ * The shapes of a layer direction's (output, hN, cN): [T, N, P], [N, P], [N, H], from its input
+ * and initial state.
+ *
+ * ```ts
+ * const shapes = resultShapes(x, h0, c0);
+ * ```
+ */
+export function resultShapes(x: tf.Tensor, h0: tf.Tensor, c0: tf.Tensor): [number[], number[], number[]] {
+  const [steps, batch] = x.shape;
+  const [outputSize, hidden] = [h0.shape[1] as number, c0.shape[1] as number];
+  return [
+    [steps, batch, outputSize],
+    [batch, outputSize],
+    [batch, hidden],
+  ];
+}
+
+/**
  * `tf.customGrad` for a function whose value is a layer direction's (output, hN, cN) of the given
  * shapes. customGrad's value is a single tensor, so the three travel packed in one flat tensor;
  * that way the gradients reaching hN and cN arrive in dy with the output's. `f` gets the inputs

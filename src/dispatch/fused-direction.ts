@@ -15,7 +15,7 @@ import { runKernel } from '../kernels/run-kernel';
 import { maskPadding, SequenceOptions } from '../ops/bptt';
 import { LSTMWeights, weightList, weightsFromList } from '../ops/weights';
 import { FlowRecord, forgetMeans } from './flow-recording';
-import { DirectionResult, directionCustomGrad } from './direction-grad';
+import { DirectionResult, directionCustomGrad, resultShapes } from './direction-grad';
 import { PreparedWeights } from './prepared-weights';
 
 /**
@@ -135,15 +135,10 @@ function recordedFusedDirection(
   record: FlowRecord,
 ): DirectionResult {
   const [steps, batch] = x.shape;
-  const outputSize = h0.shape[1] as number;
   const hidden = c0.shape[1] as number;
   const hasBias = Boolean(w.biasIh && w.biasHh);
   const hasProj = Boolean(w.weightHr);
-  const shapes: [number[], number[], number[]] = [
-    [steps, batch, outputSize],
-    [batch, outputSize],
-    [batch, hidden],
-  ];
+  const shapes = resultShapes(x, h0, c0);
   const layer = directionCustomGrad(shapes, ([xIn, h0In, c0In, ...weightsIn], save) => {
     const wIn = weightsFromList(weightsIn, hasBias, hasProj);
     const [output, hN, cN, ...cache] = runForwardKernel(xIn, h0In, c0In, wIn, options, true);

@@ -9,7 +9,7 @@ import {
 import { runKernel } from '../kernels/run-kernel';
 import { inputProjection, SequenceOptions, stepMasks, stepOrder, weightGradients } from '../ops/bptt';
 import { LSTMWeights, weightList, weightsFromList } from '../ops/weights';
-import { DirectionResult, directionCustomGrad } from './direction-grad';
+import { DirectionResult, directionCustomGrad, resultShapes } from './direction-grad';
 
 /**
  * One layer direction's forward in inference on the `webgl` backend: `lstmForward`'s loop
@@ -84,11 +84,7 @@ export function webglTrainingDirection(
   const hasBias = Boolean(w.biasIh && w.biasHh);
   const hasProj = Boolean(w.weightHr);
   const numWeights = weightList(w).length;
-  const shapes: [number[], number[], number[]] = [
-    [steps, batch, outputSize],
-    [batch, outputSize],
-    [batch, hidden],
-  ];
+  const shapes = resultShapes(x, h0, c0);
   const layer = directionCustomGrad(shapes, ([xIn, h0In, c0In, ...weightsIn], save) => {
     const wIn = weightsFromList(weightsIn, hasBias, hasProj);
     const [xz] = runKernel(LSTM_WEBGL_UNPACKED, { x: inputProjection(xIn, wIn, options) }, {});
