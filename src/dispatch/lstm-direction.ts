@@ -39,12 +39,14 @@ export interface DirectionOptions extends SequenceOptions {
  * - Without a gradient tape (inference), the forward runs as one fused kernel on `cpu` and
  *   `wasm` (src/kernels/, fused-direction.ts), and as TensorFlow's BlockLSTMV2 op on `tensorflow`
  *   (block-direction.ts), whichever the gradient mode; a single step with `prepared` weights runs
- *   as the step kernel (`fusedStep`).
+ *   as the step kernel (`fusedStep`). On `webgl` each step's gate arithmetic and state update is
+ *   one shader program (webgl-direction.ts).
  * - With `gradient: 'manual'` (the default), the gradient is the hand-derived BPTT: the fused
  *   backward kernel on `cpu` and `wasm` (the forward kernel's registered gradient), TensorFlow's
  *   BlockLSTMGradV2 op on `tensorflow` (the same equations, written by TensorFlow; not with
- *   projections or during a `gradientFlow` recording), `lstmBackward`'s composed ops wrapped in
- *   `tf.customGrad` elsewhere (composed-direction.ts).
+ *   projections or during a `gradientFlow` recording), one shader program a step each way on
+ *   `webgl` (not with a device mask or during a recording), `lstmBackward`'s composed ops wrapped
+ *   in `tf.customGrad` elsewhere (composed-direction.ts).
  * - With `'autodiff'`, tfjs differentiates the composed ops of `lstmForward`.
  *
  * `recording`, when given (by default the one `gradientFlow` is running, if any), gets this layer
