@@ -94,6 +94,20 @@ export function maskPadding(x: tf.Tensor, lengths?: readonly number[], validStep
 }
 
 /**
+ * Step t's masking: `next` where the step's mask `m` holds (the sequences that have step t) and
+ * `kept` elsewhere, zeros when `kept` is not given; `next` itself without a mask (every sequence
+ * has the step). The forward commits the new state with it and zeroes the padding's output; the
+ * backward passes the gradient through the steps a sequence does not have.
+ *
+ * ```ts
+ * h = whereStep(masks[t], hNew, h);
+ * ```
+ */
+export function whereStep(m: tf.Tensor | null, next: tf.Tensor, kept?: tf.Tensor): tf.Tensor {
+  return m ? tf.where(m, next, kept ?? tf.zerosLike(next)) : next;
+}
+
+/**
  * The input's part of every step's gate pre-activations in one product: x_t W_ih^T + b_ih + b_hh
  * for all t at once ([T N, 4H], step t's rows t N .. t N + N - 1), padding zeroed first. The
  * transposed weights keep the product plain (several times faster than a transposed one on wasm).
@@ -140,16 +154,9 @@ export function lstmForward(
     const xzT = tf.slice(xz, [t * batch, 0], [batch, gates]);
     const s = lstmStep(xzT, h, c, kernelHh, kernelHr);
     cache[t] = { i: s.i, f: s.f, g: s.g, o: s.o, tanhC: s.tanhC, hPrev: h, cPrev: c };
-    const m = masks[t];
-    if (m) {
-      outputs[t] = tf.where(m, s.h, tf.zerosLike(s.h));
-      h = tf.where(m, s.h, h);
-      c = tf.where(m, s.c, c);
-    } else {
-      outputs[t] = s.h;
-      h = s.h;
-      c = s.c;
-    }
+    outputs[t] = whereStep(masks[t], s.h);
+    h = whereStep(masks[t], s.h, h);
+    c = whereStep(masks[t], s.c, c);
   }
   return { output: tf.stack(outputs) as tf.Tensor, hN: h, cN: c, cache };
 }
@@ -193,12 +200,8 @@ export function lstmBackward(
     const m = masks[t];
     const dOutputT = tf.reshape(tf.slice(dOutput, [t, 0, 0], [1, batch, outputSize]), [batch, outputSize]);
     // Only steps inside the sequence produced an output and a new state.
-    let dhNew: tf.Tensor = tf.add(dOutputT, dh);
-    let dcNew = dc;
-    if (m) {
-      dhNew = tf.where(m, dhNew, tf.zerosLike(dhNew));
-      dcNew = tf.where(m, dcNew, tf.zerosLike(dcNew));
-    }
+    const dhNew = whereStep(m, tf.add(dOutputT, dh));
+    let dcNew = whereStep(m, dc);
     // h = r W_hr^T with projections, h = r without; r = o * tanh(c).
     const dr = w.weightHr ? tf.matMul(dhNew, w.weightHr) : dhNew;
     const dO = tf.mul(dr, tanhC);
@@ -222,8 +225,8 @@ export function lstmBackward(
     // dhNew and dcNew are dL/dh_t and dL/dc_t: what a gradient-flow report looks at.
     onStep?.(t, dhNew, dcNew);
     // A step outside the sequence passed its state through unchanged, and so passes the gradient.
-    dh = m ? tf.where(m, dhPrev, dh) : dhPrev;
-    dc = m ? tf.where(m, dcPrev, dc) : dcPrev;
+    dh = whereStep(m, dhPrev, dh);
+    dc = whereStep(m, dcPrev, dc);
     dZ[t] = dZt;
     dhNews[t] = dhNew;
   }
