@@ -7,16 +7,63 @@ import {
   LSTM_WEBGL_UNPACKED,
 } from '../kernels/kernel-names';
 import { runKernel } from '../kernels/run-kernel';
-import { inputProjection, SequenceOptions, stepMasks, stepOrder, weightGradients } from '../ops/bptt';
+import { inputProjection, SequenceOptions, stepMasks, stepOrder, weightGradients, whereStep } from '../ops/bptt';
 import { LSTMWeights, weightList, weightsFromList } from '../ops/weights';
 import { DirectionResult, directionCustomGrad, resultShapes } from './direction-grad';
 
+/** What `webglForward` returns; with the cache, each step's cache texture and previous state. */
+interface WebglForward extends DirectionResult {
+  caches: tf.Tensor[];
+  hPrevs: tf.Tensor[];
+  cPrevs: tf.Tensor[];
+}
+
 /**
- * One layer direction's forward in inference on the `webgl` backend: `lstmForward`'s loop
- * (ops/bptt.ts) with each step's gate arithmetic and state update as one shader program
- * (`LSTM_WEBGL_CELL`), so that a step is the recurrent product, that program and two slices,
- * instead of some fourteen dispatches more. Without a cache: for inference only (the caller checks
- * that no gradient is being recorded).
+ * `lstmForward`'s loop (ops/bptt.ts) with each step's gate arithmetic and state update as one
+ * shader program: `LSTM_WEBGL_CELL` ([c' | r]) without the cache, `LSTM_WEBGL_CELL_CACHE`
+ * ([i f g o c' tanh(c') r], kept per step with h_{t-1} and c_{t-1}) with it. A step is the
+ * recurrent product, that program and two slices.
+ */
+function webglForward(
+  x: tf.Tensor,
+  h0: tf.Tensor,
+  c0: tf.Tensor,
+  w: LSTMWeights,
+  options: SequenceOptions,
+  withCache: boolean,
+): WebglForward {
+  const [steps, batch] = x.shape;
+  const hidden = c0.shape[1] as number;
+  // The input projection of all steps in one product, in the unpacked layout the program reads.
+  const [xz] = runKernel(LSTM_WEBGL_UNPACKED, { x: inputProjection(x, w, options) }, {});
+  const kernelHh = tf.transpose(w.weightHh);
+  const kernelHr = w.weightHr && tf.transpose(w.weightHr);
+  const masks = stepMasks(steps, options.lengths, options.validSteps);
+  // Where c' and r are in the program's output.
+  const [cColumn, rColumn] = withCache ? [4 * hidden, 6 * hidden] : [0, hidden];
+
+  let h = h0;
+  let c = c0;
+  const outputs: tf.Tensor[] = new Array(steps);
+  const [caches, hPrevs, cPrevs]: tf.Tensor[][] = [[], [], []];
+  for (const t of stepOrder(steps, options.reverse)) {
+    const inputs = { xz, hz: tf.matMul(h, kernelHh), c };
+    const [out] = runKernel(withCache ? LSTM_WEBGL_CELL_CACHE : LSTM_WEBGL_CELL, inputs, { offset: t * batch });
+    if (withCache) [caches[t], hPrevs[t], cPrevs[t]] = [out, h, c];
+    const cNew = tf.slice(out, [0, cColumn], [batch, hidden]);
+    const r = tf.slice(out, [0, rColumn], [batch, hidden]);
+    const hNew = kernelHr ? tf.matMul(r, kernelHr) : r;
+    outputs[t] = whereStep(masks[t], hNew);
+    h = whereStep(masks[t], hNew, h);
+    c = whereStep(masks[t], cNew, c);
+  }
+  return { output: tf.stack(outputs), hN: h, cN: c, caches, hPrevs, cPrevs };
+}
+
+/**
+ * One layer direction's forward in inference on the `webgl` backend (`webglForward` without the
+ * cache): some fourteen dispatches a step fewer than the composed ops. For inference only (the
+ * caller checks that no gradient is being recorded).
  *
  * ```ts
  * const { output, hN, cN } = webglDirection(x, h0, c0, w, { lengths: [5, 3] });
@@ -29,34 +76,8 @@ export function webglDirection(
   w: LSTMWeights,
   options: SequenceOptions,
 ): DirectionResult {
-  const [steps, batch] = x.shape;
-  const hidden = c0.shape[1] as number;
-  // The input projection of all steps in one product, in the unpacked layout the program reads.
-  const [xz] = runKernel(LSTM_WEBGL_UNPACKED, { x: inputProjection(x, w, options) }, {});
-  const kernelHh = tf.transpose(w.weightHh);
-  const kernelHr = w.weightHr && tf.transpose(w.weightHr);
-  const masks = stepMasks(steps, options.lengths, options.validSteps);
-
-  let h = h0;
-  let c = c0;
-  const outputs: tf.Tensor[] = new Array(steps);
-  for (const t of stepOrder(steps, options.reverse)) {
-    const [cr] = runKernel(LSTM_WEBGL_CELL, { xz, hz: tf.matMul(h, kernelHh), c }, { offset: t * batch });
-    const cNew = tf.slice(cr, [0, 0], [batch, hidden]);
-    const r = tf.slice(cr, [0, hidden], [batch, hidden]);
-    const hNew = kernelHr ? tf.matMul(r, kernelHr) : r;
-    const m = masks[t];
-    if (m) {
-      outputs[t] = tf.where(m, hNew, tf.zerosLike(hNew));
-      h = tf.where(m, hNew, h);
-      c = tf.where(m, cNew, c);
-    } else {
-      outputs[t] = hNew;
-      h = hNew;
-      c = cNew;
-    }
-  }
-  return { output: tf.stack(outputs), hN: h, cN: c };
+  const { output, hN, cN } = webglForward(x, h0, c0, w, options, false);
+  return { output, hN, cN };
 }
 
 /**
@@ -86,28 +107,9 @@ export function webglTrainingDirection(
   const numWeights = weightList(w).length;
   const shapes = resultShapes(x, h0, c0);
   const layer = directionCustomGrad(shapes, ([xIn, h0In, c0In, ...weightsIn], save) => {
-    const wIn = weightsFromList(weightsIn, hasBias, hasProj);
-    const [xz] = runKernel(LSTM_WEBGL_UNPACKED, { x: inputProjection(xIn, wIn, options) }, {});
-    const kernelHh = tf.transpose(wIn.weightHh);
-    const kernelHr = wIn.weightHr && tf.transpose(wIn.weightHr);
-    const masks = stepMasks(steps, options.lengths);
-    let h = h0In;
-    let c = c0In;
-    const outputs: tf.Tensor[] = new Array(steps);
-    const [caches, hPrevs, cPrevs]: tf.Tensor[][] = [new Array(steps), new Array(steps), new Array(steps)];
-    for (const t of stepOrder(steps, options.reverse)) {
-      const [a] = runKernel(LSTM_WEBGL_CELL_CACHE, { xz, hz: tf.matMul(h, kernelHh), c }, { offset: t * batch });
-      [caches[t], hPrevs[t], cPrevs[t]] = [a, h, c];
-      const cNew = tf.slice(a, [0, 4 * hidden], [batch, hidden]);
-      const r = tf.slice(a, [0, 6 * hidden], [batch, hidden]);
-      const hNew = kernelHr ? tf.matMul(r, kernelHr) : r;
-      const m = masks[t];
-      outputs[t] = m ? tf.where(m, hNew, tf.zerosLike(hNew)) : hNew;
-      h = m ? tf.where(m, hNew, h) : hNew;
-      c = m ? tf.where(m, cNew, c) : cNew;
-    }
+    const fwd = webglForward(xIn, h0In, c0In, weightsFromList(weightsIn, hasBias, hasProj), options, true);
     // Inputs are saved too: the caller may dispose them before the backward pass runs.
-    save([xIn, ...weightsIn, ...caches, ...hPrevs, ...cPrevs]);
+    save([xIn, ...weightsIn, ...fwd.caches, ...fwd.hPrevs, ...fwd.cPrevs]);
     const gradFunc = ([dOutput, dhN, dcN]: tf.Tensor[], saved: tf.Tensor[]) => {
       const [xS, ...rest] = saved;
       const wS = weightsFromList(rest.slice(0, numWeights), hasBias, hasProj);
@@ -123,20 +125,16 @@ export function webglTrainingDirection(
         const m = stepMasksS[t];
         const dOutputT = tf.reshape(tf.slice(dOutput, [t, 0, 0], [1, batch, outputSize]), [batch, outputSize]);
         // Only steps inside the sequence produced an output and a new state.
-        let dhNew = tf.add(dOutputT, dh);
-        let dcIn = dc;
-        if (m) {
-          dhNew = tf.where(m, dhNew, tf.zerosLike(dhNew));
-          dcIn = tf.where(m, dc, tf.zerosLike(dc));
-        }
+        const dhNew = whereStep(m, tf.add(dOutputT, dh));
+        const dcIn = whereStep(m, dc);
         const dr = wS.weightHr ? tf.matMul(dhNew, wS.weightHr) : dhNew;
         const [out] = runKernel(LSTM_WEBGL_BACKWARD, { a: cacheS[t], cPrev: cPrevS[t], dr, dc: dcIn }, {});
         const dZt = tf.slice(out, [0, 0], [batch, 4 * hidden]);
         const dcPrev = tf.slice(out, [0, 4 * hidden], [batch, hidden]);
         const dhPrev = tf.matMul(dZt, wS.weightHh);
         // A step outside the sequence passed its state through unchanged, and so passes the gradient.
-        dh = m ? tf.where(m, dhPrev, dh) : dhPrev;
-        dc = m ? tf.where(m, dcPrev, dc) : dcPrev;
+        dh = whereStep(m, dhPrev, dh);
+        dc = whereStep(m, dcPrev, dc);
         dZ[t] = dZt;
         dhNews[t] = dhNew;
       }
@@ -148,7 +146,7 @@ export function webglTrainingDirection(
       if (hasProj) grads.push(g.dWeightHr as tf.Tensor);
       return grads;
     };
-    return { value: [tf.stack(outputs), h, c], gradFunc };
+    return { value: [fwd.output, fwd.hN, fwd.cN], gradFunc };
   });
   return layer(x, h0, c0, ...weightList(w));
 }

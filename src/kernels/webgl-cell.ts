@@ -21,14 +21,21 @@ interface WebglBackend {
 // Numerically safe forms: exp of a large argument would overflow to Infinity, and some GPUs' own
 // tanh returns NaN there (tfjs-backend-webgl's Tanh is written the same way, for that reason).
 // gate(b, k): column k of step row b's pre-activation, the input's part (rows from `offset` of XZ)
-// plus the recurrent product's (HZ).
-const STEP_FUNCTIONS = `
+// plus the recurrent product's (HZ). cellOf(b, k): c' = f c + i g; rOf(b, k, c): o tanh(c').
+const stepFunctions = (hidden: number) => `
   float sigmoidOf(float x) { return 1.0 / (1.0 + exp(-x)); }
   float tanhOf(float x) {
     float e = exp(-2.0 * abs(x));
     return sign(x) * (1.0 - e) / (1.0 + e);
   }
-  float gate(int b, int k) { return getXZ(offset + b, k) + getHZ(b, k); }`;
+  float gate(int b, int k) { return getXZ(offset + b, k) + getHZ(b, k); }
+  float cellOf(int b, int k) {
+    float i = sigmoidOf(gate(b, k));
+    float f = sigmoidOf(gate(b, ${hidden} + k));
+    float g = tanhOf(gate(b, ${2 * hidden} + k));
+    return f * getC(b, k) + i * g;
+  }
+  float rOf(int b, int k, float c) { return sigmoidOf(gate(b, ${3 * hidden} + k)) * tanhOf(c); }`;
 
 /** The forward programs' inputs: the input's projection, the recurrent product, c; and the row offset. */
 const STEP_INPUTS = {
@@ -46,21 +53,14 @@ function cellProgram(batch: number, hidden: number) {
   return {
     ...STEP_INPUTS,
     outputShape: [batch, 2 * hidden],
-    userCode: `${STEP_FUNCTIONS}
+    userCode: `${stepFunctions(hidden)}
       void main() {
         ivec2 rc = getOutputCoords();
         int b = rc.x;
         int j = rc.y;
         int k = j < ${hidden} ? j : j - ${hidden};
-        float i = sigmoidOf(gate(b, k));
-        float f = sigmoidOf(gate(b, ${hidden} + k));
-        float g = tanhOf(gate(b, ${2 * hidden} + k));
-        float c = f * getC(b, k) + i * g;
-        if (j < ${hidden}) {
-          setOutput(c);
-        } else {
-          setOutput(sigmoidOf(gate(b, ${3 * hidden} + k)) * tanhOf(c));
-        }
+        float c = cellOf(b, k);
+        setOutput(j < ${hidden} ? c : rOf(b, k, c));
       }`,
   };
 }
@@ -73,7 +73,7 @@ function cellCacheProgram(batch: number, hidden: number) {
   return {
     ...STEP_INPUTS,
     outputShape: [batch, 7 * hidden],
-    userCode: `${STEP_FUNCTIONS}
+    userCode: `${stepFunctions(hidden)}
       void main() {
         ivec2 rc = getOutputCoords();
         int b = rc.x;
@@ -84,17 +84,8 @@ function cellCacheProgram(batch: number, hidden: number) {
           setOutput(block == 2 ? tanhOf(z) : sigmoidOf(z));
           return;
         }
-        float i = sigmoidOf(gate(b, k));
-        float f = sigmoidOf(gate(b, ${hidden} + k));
-        float g = tanhOf(gate(b, ${2 * hidden} + k));
-        float c = f * getC(b, k) + i * g;
-        if (block == 4) {
-          setOutput(c);
-        } else if (block == 5) {
-          setOutput(tanhOf(c));
-        } else {
-          setOutput(sigmoidOf(gate(b, ${3 * hidden} + k)) * tanhOf(c));
-        }
+        float c = cellOf(b, k);
+        setOutput(block == 4 ? c : block == 5 ? tanhOf(c) : rOf(b, k, c));
       }`,
   };
 }
