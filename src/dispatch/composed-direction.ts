@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { Gradients, lstmBackward, lstmForward, SequenceOptions, StepCache } from '../ops/bptt';
+import { Gradients, gradientList, lstmBackward, lstmForward, SequenceOptions, StepCache } from '../ops/bptt';
 import { LSTMWeights, weightList, weightsFromList } from '../ops/weights';
 import { FlowRecord, forgetMeans } from './flow-recording';
 import { DirectionResult, directionCustomGrad, resultShapes } from './direction-grad';
@@ -58,12 +58,7 @@ export function composedDirection(
         record ? (t, dhNew, dcNew) => (norms[t] = tf.stack([tf.norm(dhNew), tf.norm(dcNew)])) : undefined,
       );
       record?.keepNorms(tf.stack(norms));
-      const grads: tf.Tensor[] = [g.dx, g.dh0, g.dc0, g.dWeightIh, g.dWeightHh];
-      // bias_ih and bias_hh have the same gradient, but each gets its own tensor: a caller that
-      // replaces or disposes gradients one by one (clipGradNorm, dispose) would free it twice.
-      if (hasBias) grads.push(g.dBias as tf.Tensor, tf.clone(g.dBias as tf.Tensor));
-      if (hasProj) grads.push(g.dWeightHr as tf.Tensor);
-      return grads;
+      return gradientList(g, hasBias, hasProj);
     };
     return { value: [fwd.output, fwd.hN, fwd.cN], gradFunc };
   });

@@ -7,7 +7,15 @@ import {
   LSTM_WEBGL_UNPACKED,
 } from '../kernels/kernel-names';
 import { runKernel } from '../kernels/run-kernel';
-import { inputProjection, SequenceOptions, stepMasks, stepOrder, weightGradients, whereStep } from '../ops/bptt';
+import {
+  gradientList,
+  inputProjection,
+  SequenceOptions,
+  stepMasks,
+  stepOrder,
+  weightGradients,
+  whereStep,
+} from '../ops/bptt';
 import { LSTMWeights, weightList, weightsFromList } from '../ops/weights';
 import { DirectionResult, directionCustomGrad, resultShapes } from './direction-grad';
 
@@ -139,12 +147,7 @@ export function webglTrainingDirection(
         dhNews[t] = dhNew;
       }
       const rs = hasProj ? cacheS.map((a) => tf.slice(a, [0, 6 * hidden], [batch, hidden])) : [];
-      const g = weightGradients(dZ, dhNews, dh, dc, xS, wS, hPrevS, rs, options);
-      const grads: tf.Tensor[] = [g.dx, g.dh0, g.dc0, g.dWeightIh, g.dWeightHh];
-      // Each bias gets its own tensor (see composedDirection).
-      if (hasBias) grads.push(g.dBias as tf.Tensor, tf.clone(g.dBias as tf.Tensor));
-      if (hasProj) grads.push(g.dWeightHr as tf.Tensor);
-      return grads;
+      return gradientList(weightGradients(dZ, dhNews, dh, dc, xS, wS, hPrevS, rs, options), hasBias, hasProj);
     };
     return { value: [fwd.output, fwd.hN, fwd.cN], gradFunc };
   });

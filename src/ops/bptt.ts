@@ -246,6 +246,23 @@ export function lstmBackward(
 }
 
 /**
+ * The gradients in the order of `weightList`'s inputs after (x, h0, c0): what a `tf.customGrad`
+ * over `lstmForward`-like functions returns. bias_ih and bias_hh have the same gradient, but each
+ * gets its own tensor: a caller that replaces or disposes gradients one by one (clipGradNorm,
+ * dispose) would otherwise free it twice.
+ *
+ * ```ts
+ * return gradientList(lstmBackward(dOutput, dhN, dcN, x, w, cache), hasBias, hasProj);
+ * ```
+ */
+export function gradientList(g: Gradients, hasBias: boolean, hasProj: boolean): tf.Tensor[] {
+  const grads: tf.Tensor[] = [g.dx, g.dh0, g.dc0, g.dWeightIh, g.dWeightHh];
+  if (hasBias) grads.push(g.dBias as tf.Tensor, tf.clone(g.dBias as tf.Tensor));
+  if (hasProj) grads.push(g.dWeightHr as tf.Tensor);
+  return grads;
+}
+
+/**
  * What BPTT computes after its reverse loop, from each step's gate gradients dZ_t ([N, 4H]): the
  * weights' gradients as a few large products over all steps at once, and the input's. `dhNews` are
  * dL/dh_t (used with projections, with each step's r = o tanh(c) in `rs`); `dh0`, `dc0` are what
