@@ -24,7 +24,8 @@ import { lstmStep as lstmStepOp } from './ops/cell-step';
 import { dropout as dropoutOp } from './ops/dropout';
 
 export type { LSTMWeights } from './ops/weights';
-export type { SequenceOptions, StepCache, ForwardResult, Gradients } from './ops/bptt';
+export type { StepCache, ForwardResult, Gradients } from './ops/bptt';
+export type { SequenceOptions } from './ops/sequence';
 export type { StepResult } from './ops/cell-step';
 export type { StackOptions, StackResult } from './dispatch/lstm-stack';
 export type { DirectionOptions, DirectionResult, GradientMode } from './dispatch/lstm-direction';

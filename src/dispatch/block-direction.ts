@@ -8,7 +8,7 @@ import {
   LstmBlockBackwardInputs,
 } from '../kernels/kernel-names';
 import { runKernel } from '../kernels/run-kernel';
-import { maskPadding, SequenceOptions } from '../ops/bptt';
+import { maskPadding, SequenceOptions } from '../ops/sequence';
 import { lengthsMask } from '../util/lengths-mask';
 import { LSTMWeights } from '../ops/weights';
 import { DirectionResult, directionCustomGrad } from './direction-grad';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { Gradients, gradientList, lstmBackward, lstmForward, SequenceOptions, StepCache } from '../ops/bptt';
+import { Gradients, gradientList, lstmBackward, lstmForward, StepCache } from '../ops/bptt';
+import { SequenceOptions } from '../ops/sequence';
 import { LSTMWeights, weightList, weightsFromList } from '../ops/weights';
 import { FlowRecord, forgetMeans } from './flow-recording';
 import { DirectionResult, directionCustomGrad, resultShapes } from './direction-grad';

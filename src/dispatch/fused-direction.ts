@@ -12,7 +12,7 @@ import {
 } from '../kernels/kernel-names';
 import { lstmForwardGradient } from '../kernels/lstm-gradient';
 import { runKernel } from '../kernels/run-kernel';
-import { maskPadding, SequenceOptions } from '../ops/bptt';
+import { maskPadding, SequenceOptions } from '../ops/sequence';
 import { LSTMWeights, weightList, weightsFromList } from '../ops/weights';
 import { FlowRecord, forgetMeans } from './flow-recording';
 import { DirectionResult, directionCustomGrad, resultShapes } from './direction-grad';

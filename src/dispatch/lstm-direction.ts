@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { hasBlockKernels, hasFusedKernels, hasWebglKernels } from '../kernels/register';
-import { lstmForward, SequenceOptions } from '../ops/bptt';
+import { lstmForward } from '../ops/bptt';
+import { SequenceOptions } from '../ops/sequence';
 import { LSTMWeights, weightList } from '../ops/weights';
 import { blockDirection } from './block-direction';
 import { composedDirection } from './composed-direction';
@@ -9,7 +10,7 @@ import { currentFlowRecording, FlowLabel, FlowRecording } from './flow-recording
 import { fusedDirection, fusedStep } from './fused-direction';
 import { PreparedWeights } from './prepared-weights';
 import { webglDirection, webglTrainingDirection } from './webgl-direction';
-import { DirectionResult } from './direction-grad';
+import { DirectionResult, emptyBatch } from './direction-grad';
 
 export type { DirectionResult } from './direction-grad';
 
@@ -71,7 +72,10 @@ export function lstmDirection(
     );
   }
   const record = recording?.open(options.label ?? { layer: 0, direction: options.reverse ? 'reverse' : 'forward' });
-  if (x.shape[1] === 0) return emptyBatch(x, h0, c0, w);
+  if (x.shape[1] === 0) {
+    const [output, hN, cN] = emptyBatch(x, [h0, c0], weightList(w));
+    return { output, hN, cN };
+  }
   const taping = tf.engine().isTapeOn();
   // TensorFlow's BlockLSTM ops have no projection, no device-side mask and no per-step gradient
   // norms for gradientFlow: those cases run the composed ops.
@@ -102,26 +106,4 @@ export function lstmDirection(
     return webglTrainingDirection(x, h0, c0, w, options);
   }
   return composedDirection(x, h0, c0, w, options, record ?? null);
-}
-
-/**
- * A batch of no sequences: empty outputs, as PyTorch and tf.layers.lstm give, whose gradient with
- * respect to every input is zeros of its shape (PyTorch's), not missing. No kernel or op sees the
- * empty batch, because on an empty dimension some return uninitialised memory (wasm's matMul and
- * its sum), and the kernels' loops assume data.
- */
-function emptyBatch(x: tf.Tensor, h0: tf.Tensor, c0: tf.Tensor, w: LSTMWeights): DirectionResult {
-  const [steps] = x.shape;
-  const [outputSize, hiddenSize] = [h0.shape[1] as number, c0.shape[1] as number];
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    // Only the shapes: the inputs themselves may be gone (disposed by a tidy) when the gradient runs.
-    const shapes = (args.slice(0, -1) as tf.Tensor[]).map((t) => t.shape);
-    return { value: tf.zeros([0]), gradFunc: () => shapes.map((shape) => tf.zeros(shape)) };
-  });
-  const empty = op(x, h0, c0, ...weightList(w));
-  return {
-    output: tf.reshape(empty, [steps, 0, outputSize]),
-    hN: tf.reshape(empty, [0, outputSize]),
-    cN: tf.reshape(empty, [0, hiddenSize]),
-  };
 }

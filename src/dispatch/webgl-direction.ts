@@ -7,15 +7,8 @@ import {
   LSTM_WEBGL_UNPACKED,
 } from '../kernels/kernel-names';
 import { runKernel } from '../kernels/run-kernel';
-import {
-  gradientList,
-  inputProjection,
-  SequenceOptions,
-  stepMasks,
-  stepOrder,
-  weightGradients,
-  whereStep,
-} from '../ops/bptt';
+import { gradientList, weightGradients } from '../ops/bptt';
+import { inputProjection, SequenceOptions, stepMasks, stepOrder, whereStep } from '../ops/sequence';
 import { LSTMWeights, weightList, weightsFromList } from '../ops/weights';
 import { DirectionResult, directionCustomGrad, resultShapes } from './direction-grad';
 

@@ -10,14 +10,18 @@
 
 /** A recurrent cell as the code around it sees it. */
 export interface CellSpec {
-  /** PyTorch's `mode`: 'LSTM' (a GRU would be 'GRU', an Elman RNN 'RNN_TANH' or 'RNN_RELU'). */
+  /** PyTorch's `mode`: 'LSTM', 'GRU', or 'RNN_TANH' / 'RNN_RELU' for the Elman RNN. */
   readonly mode: string;
-  /** Gates stacked along the rows of `weight_ih` and `weight_hh`: 4 for LSTM (i, f, g, o). */
+  /** The module's class name, as PyTorch's messages name it: 'LSTM', 'GRU', 'RNN'. */
+  readonly name: string;
+  /** Gates stacked along the rows of `weight_ih` and `weight_hh`: 4 for LSTM (i, f, g, o), 3 for GRU (r, z, n), 1 for RNN. */
   readonly gateCount: number;
-  /** The states one step carries, in PyTorch's order: h, then c for LSTM. */
+  /** The states one step carries, in PyTorch's order: h, then c for LSTM; h alone for GRU and RNN. */
   readonly stateNames: readonly string[];
   /** Whether the cell takes PyTorch's `proj_size` (a `weight_hr` projecting h): LSTM only. */
   readonly projections: boolean;
+  /** The Elman RNN's activation, tanh or relu (PyTorch's `nonlinearity`); absent for LSTM and GRU. */
+  readonly nonlinearity?: Nonlinearity;
 }
 
 /**
@@ -30,10 +34,52 @@ export interface CellSpec {
  */
 export const LSTM_CELL = {
   mode: 'LSTM',
+  name: 'LSTM',
   gateCount: 4,
   stateNames: ['h', 'c'],
   projections: true,
 } as const satisfies CellSpec;
+
+/**
+ * PyTorch's GRU cell: gates r, z, n (reset, update, new); one state h (hiddenSize).
+ *
+ * ```ts
+ * GRU_CELL.gateCount * hiddenSize; // rows of weight_ih
+ * ```
+ */
+export const GRU_CELL = {
+  mode: 'GRU',
+  name: 'GRU',
+  gateCount: 3,
+  stateNames: ['h'],
+  projections: false,
+} as const satisfies CellSpec;
+
+/** The Elman RNN's nonlinearity: PyTorch's `nonlinearity` argument of `nn.RNN` and `nn.RNNCell`. */
+export type Nonlinearity = 'tanh' | 'relu';
+
+/**
+ * PyTorch's Elman RNN cell, h' = tanh(...) (mode 'RNN_TANH') or relu(...) ('RNN_RELU'): one
+ * "gate" (weight_ih is [hiddenSize, inputSize]) and one state h.
+ *
+ * ```ts
+ * rnnCellSpec('relu').mode; // 'RNN_RELU'
+ * ```
+ */
+export function rnnCellSpec(nonlinearity: Nonlinearity): CellSpec {
+  return nonlinearity === 'relu' ? RNN_RELU_CELL : RNN_TANH_CELL;
+}
+
+const RNN_TANH_CELL = {
+  mode: 'RNN_TANH',
+  name: 'RNN',
+  gateCount: 1,
+  stateNames: ['h'],
+  projections: false,
+  nonlinearity: 'tanh',
+} as const satisfies CellSpec;
+
+const RNN_RELU_CELL = { ...RNN_TANH_CELL, mode: 'RNN_RELU', nonlinearity: 'relu' } as const satisfies CellSpec;
 
 /**
  * PyTorch's parameter name suffix for a layer and direction, `_l1` or `_l1_reverse`; `''` for a

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, shapeText } from '../util/describe';
 import { checkBoolean, checkInteger } from '../util/validate';
 import type { GradientMode } from '../dispatch/lstm-direction';
+import type { CellSpec, Nonlinearity } from './cell-spec';
 
 /**
  * Checks of constructor options and forward arguments, shared by `LSTMCell`, `LSTM` and the tfjs
@@ -191,6 +192,20 @@ export function checkProjSize(owner: string, projSize: unknown, hiddenSize: numb
 export { checkBoolean, checkInteger };
 
 /** Checks a `seed` option: any finite number (it seeds tfjs' generator through `SeedSequence`). */
+/**
+ * PyTorch's check that only an LSTM takes `proj_size`, before the option names are checked, so
+ * that a GRU or RNN given `projSize` hears PyTorch's reason rather than "unknown option".
+ *
+ * ```ts
+ * checkNoProjection(GRU_CELL, { projSize: 2 }); // TypeError: GRU: projSize argument is only supported for LSTM, not RNN or GRU
+ * ```
+ */
+export function checkNoProjection(spec: CellSpec, options: unknown): void {
+  if (spec.projections || typeof options !== 'object' || options === null) return;
+  const name = ['projSize', 'proj_size'].find((key) => key in options);
+  if (name) throw new TypeError(`${spec.name}: ${name} argument is only supported for LSTM, not RNN or GRU`);
+}
+
 export function checkSeed(owner: string, seed: unknown): number {
   if (typeof seed !== 'number' || !Number.isFinite(seed)) {
     throw new TypeError(`${owner}: seed should be a finite number, got ${String(seed)}`);
@@ -309,4 +324,32 @@ export function checkStateRanks(owner: string, [h, c]: tf.Tensor[], batched: boo
       `${owner}: For ${input} input, hx and cx should also be ${rank}-D but got (${h.rank}-D, ${c.rank}-D) tensors`,
     );
   }
+}
+
+/**
+ * The rank check of a cell's single state (GRU, RNN), in PyTorch's words.
+ *
+ * ```ts
+ * checkHiddenRank('GRU', h0, true, 3); // RangeError: GRU: For batched 3-D input, hx should also be 3-D but got 2-D tensor
+ * ```
+ */
+export function checkHiddenRank(owner: string, h: tf.Tensor, batched: boolean, rank: number): void {
+  if (h.rank !== rank) {
+    const input = batched ? `batched ${rank}-D` : `unbatched ${rank}-D`;
+    throw new RangeError(`${owner}: For ${input} input, hx should also be ${rank}-D but got ${h.rank}-D tensor`);
+  }
+}
+
+/**
+ * PyTorch's `nonlinearity` of `nn.RNN` and `nn.RNNCell`: 'tanh' (the default, for undefined) or
+ * 'relu'.
+ *
+ * ```ts
+ * checkNonlinearity('RNN', 'sigmoid'); // RangeError: RNN: Unknown nonlinearity 'sigmoid'. Select from 'tanh' or 'relu'
+ * ```
+ */
+export function checkNonlinearity(owner: string, value: unknown): Nonlinearity {
+  if (value === undefined) return 'tanh';
+  if (value === 'tanh' || value === 'relu') return value;
+  throw new RangeError(`${owner}: Unknown nonlinearity ${describe(value)}. Select from 'tanh' or 'relu'`);
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { lengthsMask, stepLengthsMask } from '../util/lengths-mask';
 import { lstmStep } from './cell-step';
+import { inputGradients, inputProjection, SequenceOptions, stepMasks, stepOrder, whereStep } from './sequence';
 import { LSTMWeights } from './weights';
 
 /**
@@ -9,24 +9,6 @@ import { LSTMWeights } from './weights';
  * hand-derived backward (backpropagation through time) that consumes it. The derivation, and the
  * names used here (dh, dc, dhNew, dcNew, dr, dI, dF, dG, dO, dZ), are in `docs/bptt.md`.
  */
-
-/** Options of a sequence pass. */
-export interface SequenceOptions {
-  /** Process the sequence from its last valid step to its first (the reverse direction). */
-  reverse?: boolean;
-  /**
-   * Valid length of each batch entry, as for PyTorch's `pack_padded_sequence`. Steps at or past a
-   * sequence's length leave its state unchanged and output zeros.
-   */
-  lengths?: readonly number[];
-  /**
-   * Instead of `lengths`, the same on the device: a [T, N] tensor, nonzero (or true) where step t
-   * is inside sequence n. Each column must be a run of ones and then zeros (what `lengths` gives);
-   * nothing checks that, since checking would read the tensor. The fused kernels take only
-   * `lengths`, so a layer given `validSteps` runs the composed ops.
-   */
-  validSteps?: tf.Tensor;
-}
 
 /** What the backward pass needs of step t. Stored at index t whatever the direction. */
 export interface StepCache {
@@ -60,69 +42,6 @@ export interface Gradients {
   /** The gradient of both b_ih and b_hh (they enter z as a sum). Absent without bias. */
   dBias?: tf.Tensor;
   dWeightHr?: tf.Tensor;
-}
-
-/** Time steps in the order they are processed. */
-export function stepOrder(steps: number, reverse = false): number[] {
-  const order = Array.from({ length: steps }, (_, t) => t);
-  return reverse ? order.reverse() : order;
-}
-
-/**
- * Masks for variable-length batches: `masks[t]` is a [N, 1] bool tensor, true where step t is
- * inside the sequence, or null where every sequence covers step t (no masking needed there). With
- * `validSteps` (a [T, N] tensor, see `SequenceOptions`) every step gets a mask, made on the device.
- */
-export function stepMasks(steps: number, lengths?: readonly number[], validSteps?: tf.Tensor): (tf.Tensor | null)[] {
-  if (validSteps) return tf.unstack(tf.expandDims(tf.cast(validSteps, 'bool'), 2));
-  return Array.from({ length: steps }, (_, t) => {
-    if (!lengths || lengths.every((len) => t < len)) return null;
-    return stepLengthsMask(lengths, t, 'bool');
-  });
-}
-
-/**
- * Zeroes input rows past each sequence's length, so padding (whatever it holds, NaN included)
- * never reaches the state or the weight gradients, as with a packed sequence in PyTorch.
- */
-export function maskPadding(x: tf.Tensor, lengths?: readonly number[], validSteps?: tf.Tensor): tf.Tensor {
-  if (validSteps) return tf.where(tf.expandDims(tf.cast(validSteps, 'bool'), 2), x, tf.zerosLike(x));
-  if (!lengths) return x;
-  const steps = x.shape[0];
-  if (lengths.every((len) => len >= steps)) return x;
-  return tf.where(lengthsMask(lengths, steps, 'bool'), x, tf.zerosLike(x));
-}
-
-/**
- * Step t's masking: `next` where the step's mask `m` holds (the sequences that have step t) and
- * `kept` elsewhere, zeros when `kept` is not given; `next` itself without a mask (every sequence
- * has the step). The forward commits the new state with it and zeroes the padding's output; the
- * backward passes the gradient through the steps a sequence does not have.
- *
- * ```ts
- * h = whereStep(masks[t], hNew, h);
- * ```
- */
-export function whereStep(m: tf.Tensor | null, next: tf.Tensor, kept?: tf.Tensor): tf.Tensor {
-  return m ? tf.where(m, next, kept ?? tf.zerosLike(next)) : next;
-}
-
-/**
- * The input's part of every step's gate pre-activations in one product: x_t W_ih^T + b_ih + b_hh
- * for all t at once ([T N, 4H], step t's rows t N .. t N + N - 1), padding zeroed first. The
- * transposed weights keep the product plain (several times faster than a transposed one on wasm).
- *
- * ```ts
- * const xz = inputProjection(x, { weightIh, weightHh, biasIh, biasHh }, { lengths: [5, 3] });
- * ```
- */
-export function inputProjection(x: tf.Tensor, w: LSTMWeights, options: SequenceOptions = {}): tf.Tensor {
-  const [steps, batch, inputSize] = x.shape;
-  const xz = tf.matMul(
-    tf.reshape(maskPadding(x, options.lengths, options.validSteps), [steps * batch, inputSize]),
-    tf.transpose(w.weightIh),
-  );
-  return w.biasIh && w.biasHh ? tf.add(xz, tf.add(w.biasIh, w.biasHh)) : xz;
 }
 
 /**
@@ -284,14 +203,13 @@ export function weightGradients(
   rs: tf.Tensor[],
   options: SequenceOptions = {},
 ): Gradients {
-  const [steps, batch, inputSize] = x.shape;
   const dZAll = tf.concat(dZ, 0);
-  const x2d = tf.reshape(maskPadding(x, options.lengths, options.validSteps), [steps * batch, inputSize]);
+  const { dx, dWeightIh } = inputGradients(dZAll, x, w, options);
   const grads: Gradients = {
-    dx: tf.reshape(tf.matMul(dZAll, w.weightIh), [steps, batch, inputSize]),
+    dx,
     dh0,
     dc0,
-    dWeightIh: tf.matMul(dZAll, x2d, true, false),
+    dWeightIh,
     dWeightHh: tf.matMul(dZAll, tf.concat(hPrevs, 0), true, false),
   };
   if (w.biasIh && w.biasHh) grads.dBias = tf.sum(dZAll, 0);

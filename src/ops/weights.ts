@@ -1,19 +1,27 @@
 import type * as tf from '@tensorflow/tfjs';
 
 /**
- * The parameters of one LSTM layer in one direction, in PyTorch's layout and gate order
- * (i, f, g, o stacked along the first axis). H is the hidden (cell) size, P the size of h (the
- * projection size when `weightHr` is given, else H), I the input size.
+ * The parameters every recurrent cell has, for one layer in one direction, in PyTorch's layout:
+ * its G gates stacked along the first axis (G = 4 for LSTM, 3 for GRU, 1 for RNN). H is the hidden
+ * size, P the size of h (H unless an LSTM projects it), I the input size.
  */
-export interface LSTMWeights {
-  /** `weight_ih`: [4H, I]. */
+export interface CellWeights {
+  /** `weight_ih`: [G H, I]. */
   weightIh: tf.Tensor;
-  /** `weight_hh`: [4H, P]. */
+  /** `weight_hh`: [G H, P]. */
   weightHh: tf.Tensor;
-  /** `bias_ih`: [4H], absent when the layer has no bias. */
+  /** `bias_ih`: [G H], absent when the layer has no bias. */
   biasIh?: tf.Tensor;
-  /** `bias_hh`: [4H], absent when the layer has no bias. */
+  /** `bias_hh`: [G H], absent when the layer has no bias. */
   biasHh?: tf.Tensor;
+}
+
+/**
+ * The parameters of one LSTM layer in one direction, in PyTorch's layout and gate order
+ * (i, f, g, o stacked along the first axis): `weight_ih` [4H, I], `weight_hh` [4H, P], the biases
+ * [4H], and `weight_hr` [P, H] with projections (P the projection size when given, else H).
+ */
+export interface LSTMWeights extends CellWeights {
   /** `weight_hr`: [P, H], present only with projections. */
   weightHr?: tf.Tensor;
 }

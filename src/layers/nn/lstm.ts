@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { lstmStack } from '../../dispatch/lstm-stack';
 import { LSTM_CELL } from '../cell-spec';
-import { architectureStackOptions } from '../lstm-config';
+import { architectureStackOptions } from '../recurrent-config';
 import { checkFloatTensor, checkOptionNames, checkShape, checkStatePair, checkStateRanks } from '../checks';
 import { optionNames } from '../options';
 import { FORWARD_OPTIONS, RNNBase, RNNBaseOptions, RNNForwardOptions } from './rnn-base';

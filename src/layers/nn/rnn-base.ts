@@ -5,6 +5,7 @@ import { LSTMWeights } from '../../ops/weights';
 import {
   checkBoolean,
   checkFloatTensor,
+  checkNoProjection,
   checkGradientMode,
   checkInputSize,
   checkLengths,
@@ -14,12 +15,12 @@ import { CellSpec, initBound } from '../cell-spec';
 import {
   checkArchitecture,
   directionWeights,
-  LSTMArchitecture,
+  RecurrentArchitecture,
   numDirections,
   outputSize,
   planParameters,
   sizeOptions,
-} from '../lstm-config';
+} from '../recurrent-config';
 import { Module } from './module';
 import { optionNames } from '../options';
 
@@ -83,11 +84,16 @@ export abstract class RNNBase extends Module {
   readonly bidirectional: boolean;
   readonly projSize: number;
   gradient: GradientMode;
-  protected readonly arch: LSTMArchitecture;
+  protected readonly arch: RecurrentArchitecture;
 
-  protected constructor(spec: CellSpec, options: RNNBaseOptions & { projSize?: number }, known: readonly string[]) {
-    super(spec.mode, options?.seed);
-    const owner = spec.mode;
+  protected constructor(
+    protected readonly spec: CellSpec,
+    options: RNNBaseOptions & { projSize?: number },
+    known: readonly string[],
+  ) {
+    super(spec.name, options?.seed);
+    const owner = spec.name;
+    checkNoProjection(spec, options);
     checkOptionNames(owner, options, known);
     const arch = checkArchitecture(owner, options);
     this.arch = arch;
@@ -101,8 +107,8 @@ export abstract class RNNBase extends Module {
     this.projSize = arch.projSize;
     this.gradient = checkGradientMode(owner, options.gradient ?? 'manual');
     // Every option is checked and every size known to fit before the first parameter is made.
-    const plan = planParameters(owner, arch);
-    this.addUniformParameters(plan, initBound(this.hiddenSize), sizeOptions(arch));
+    const plan = planParameters(owner, arch, { spec });
+    this.addUniformParameters(plan, initBound(this.hiddenSize), sizeOptions(arch, undefined, spec));
   }
 
   /** 2 when bidirectional, else 1. */

@@ -4,7 +4,7 @@ import type { GradientMode } from '../../dispatch/lstm-direction';
 import { LSTMWeights } from '../../ops/weights';
 import { checkCellInputSize, checkFloatTensor, checkGradientMode, checkOptionNames } from '../checks';
 import { CellSpec, initBound } from '../cell-spec';
-import { cellArchitecture, checkCellOptions, directionWeights, planParameters, sizeOptions } from '../lstm-config';
+import { cellArchitecture, checkCellOptions, directionWeights, planParameters, sizeOptions } from '../recurrent-config';
 import { Module } from './module';
 
 /**
@@ -41,8 +41,12 @@ export abstract class RNNCellBase extends Module {
   readonly bias: boolean;
   gradient: GradientMode;
 
-  protected constructor(spec: CellSpec, options: RNNCellBaseOptions, known: readonly string[]) {
-    const owner = `${spec.mode}Cell`;
+  protected constructor(
+    protected readonly spec: CellSpec,
+    options: RNNCellBaseOptions,
+    known: readonly string[],
+  ) {
+    const owner = `${spec.name}Cell`;
     super(owner, options?.seed);
     checkOptionNames(owner, options, known);
     const { inputSize, hiddenSize, bias } = checkCellOptions(owner, options);
@@ -53,8 +57,8 @@ export abstract class RNNCellBase extends Module {
 
     // Every option is checked and every size known to fit before the first parameter is made.
     const arch = cellArchitecture(this.inputSize, this.hiddenSize, this.bias);
-    const plan = planParameters(owner, arch, { cell: true });
-    this.addUniformParameters(plan, initBound(this.hiddenSize), sizeOptions(arch, 'cell'));
+    const plan = planParameters(owner, arch, { cell: true, spec });
+    this.addUniformParameters(plan, initBound(this.hiddenSize), sizeOptions(arch, 'cell', spec));
   }
 
   /** The parameters as the ops take them. */

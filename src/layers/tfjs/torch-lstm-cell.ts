@@ -4,7 +4,7 @@ import { lstmCellStep } from '../../dispatch/lstm-cell-step';
 import { GradientMode } from '../../dispatch/lstm-direction';
 import { firstShape, KERAS_LAYER_ARGS, LayerArgs, Shape } from './layer-args';
 import { initBound, LSTM_CELL, stateSizes } from '../cell-spec';
-import { cellArchitecture, checkCellOptions, directionWeights, planParameters, sizeOptions } from '../lstm-config';
+import { cellArchitecture, checkCellOptions, directionWeights, planParameters, sizeOptions } from '../recurrent-config';
 import { optionNames } from '../options';
 import { TorchLayer } from './torch-layer';
 import { checkCellInputSize, checkCellState, checkFloatTensor, checkGradientMode, checkOptionNames } from '../checks';

@@ -18,12 +18,12 @@ import {
   architectureStackOptions,
   checkArchitecture,
   directionWeights,
-  LSTMArchitecture,
+  RecurrentArchitecture,
   numDirections,
   outputSize,
   planParameters,
   sizeOptions,
-} from '../lstm-config';
+} from '../recurrent-config';
 
 /** Arguments of `torchLSTM`: PyTorch's `nn.LSTM` options plus Keras' output options. */
 export interface TorchLSTMArgs extends LayerArgs {
@@ -105,7 +105,7 @@ export class TorchLSTM extends TorchLayer {
   readonly gradient: GradientMode;
   inputSize?: number;
   /** The checked options; inputSize is a stand-in until the layer is built. */
-  private arch: LSTMArchitecture;
+  private arch: RecurrentArchitecture;
   /** With `stateful`: the batch size, fixed when the layer is built. */
   private statefulBatch: number | null = null;
   /** With `stateful`: the carried [h, c], time-major as the stack takes them ([L * D, N, P], [L * D, N, H]). */

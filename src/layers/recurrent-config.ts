@@ -14,11 +14,12 @@ import {
 } from './checks';
 
 /**
- * The options that fix an LSTM's parameters and computation, shared by the `LSTM` module and the
- * `TorchLSTM` tfjs layer: checking them, PyTorch's parameter names and shapes, and the weights of
- * one layer and direction.
+ * The options that fix a recurrent module's parameters and computation, shared by the modules
+ * (`LSTM`, `GRU`, `RNN` and their cells) and the tfjs layers: checking them, PyTorch's parameter
+ * names and shapes (from the cell spec), and the weights of one layer and direction. `projSize` is
+ * 0 for the cells without projections (GRU, RNN).
  */
-export interface LSTMArchitecture {
+export interface RecurrentArchitecture {
   inputSize: number;
   hiddenSize: number;
   numLayers: number;
@@ -31,10 +32,10 @@ export interface LSTMArchitecture {
 /** Checks the options (PyTorch's checks and messages) and fills in PyTorch's defaults. */
 export function checkArchitecture(
   owner: string,
-  options: Partial<Record<keyof LSTMArchitecture, unknown>>,
-): LSTMArchitecture {
+  options: Partial<Record<keyof RecurrentArchitecture, unknown>>,
+): RecurrentArchitecture {
   const hiddenSize = checkInteger(owner, 'hiddenSize', options.hiddenSize, 1);
-  const arch: LSTMArchitecture = {
+  const arch: RecurrentArchitecture = {
     inputSize: checkInteger(owner, 'inputSize', options.inputSize, 1),
     hiddenSize,
     numLayers: checkInteger(owner, 'numLayers', options.numLayers ?? 1, 1),
@@ -70,16 +71,16 @@ export function checkCellOptions(
 }
 
 /** The architecture of a single cell (`LSTMCell`, `TorchLSTMCell`): one layer, one direction. */
-export function cellArchitecture(inputSize: number, hiddenSize: number, bias: boolean): LSTMArchitecture {
+export function cellArchitecture(inputSize: number, hiddenSize: number, bias: boolean): RecurrentArchitecture {
   return { inputSize, hiddenSize, numLayers: 1, bias, dropout: 0, bidirectional: false, projSize: 0 };
 }
 
-export function numDirections(arch: LSTMArchitecture): number {
+export function numDirections(arch: RecurrentArchitecture): number {
   return arch.bidirectional ? 2 : 1;
 }
 
 /** Size of h: projSize when projecting, else hiddenSize. */
-export function outputSize(arch: LSTMArchitecture): number {
+export function outputSize(arch: RecurrentArchitecture): number {
   return stateSizes(LSTM_CELL, arch.hiddenSize, arch.projSize)[0];
 }
 
@@ -93,7 +94,7 @@ export function outputSize(arch: LSTMArchitecture): number {
  * ```
  */
 export function architectureStackOptions(
-  arch: LSTMArchitecture,
+  arch: RecurrentArchitecture,
 ): Pick<StackOptions, 'numLayers' | 'bidirectional' | 'outputSize' | 'hiddenSize' | 'dropout'> {
   const { numLayers, bidirectional, hiddenSize, dropout } = arch;
   return { numLayers, bidirectional, outputSize: outputSize(arch), hiddenSize, dropout };
@@ -107,8 +108,12 @@ const SIZE_OPTIONS = [
   'bias',
   'bidirectional',
   'projSize',
-] as const satisfies readonly (keyof LSTMArchitecture)[];
-const CELL_SIZE_OPTIONS = ['inputSize', 'hiddenSize', 'bias'] as const satisfies readonly (keyof LSTMArchitecture)[];
+] as const satisfies readonly (keyof RecurrentArchitecture)[];
+const CELL_SIZE_OPTIONS = [
+  'inputSize',
+  'hiddenSize',
+  'bias',
+] as const satisfies readonly (keyof RecurrentArchitecture)[];
 type SizeOption = (typeof SIZE_OPTIONS)[number];
 
 /** A parameter's name and shape, the factors of its element count and the options they come from. */
@@ -124,9 +129,10 @@ interface ParameterSource {
  * with the factors of its size and the options they come from, for the messages. `cell` names
  * them as a single cell does (no `_l0`).
  */
-function parameterPlan(arch: LSTMArchitecture, cell: boolean, spec: CellSpec = LSTM_CELL): ParameterSource[] {
+function parameterPlan(arch: RecurrentArchitecture, cell: boolean, spec: CellSpec): ParameterSource[] {
   const { hiddenSize: h, projSize, bias } = arch;
-  const g = spec.gateCount;
+  // The gate count as a factor of the sizes in messages ("4 * 50000 * 50000"), none for RNN's one.
+  const g = spec.gateCount > 1 ? [spec.gateCount] : [];
   const p = outputSize(arch);
   const dirs = numDirections(arch);
   // Where h is projected, the sizes that come from p come from projSize too.
@@ -140,14 +146,14 @@ function parameterPlan(arch: LSTMArchitecture, cell: boolean, spec: CellSpec = L
       const sources: Record<string, Pick<ParameterSource, 'factors' | 'from'>> = {
         [names.weightIh]:
           layer === 0
-            ? { factors: [g, h, inputSize], from: ['hiddenSize', 'inputSize'] }
+            ? { factors: [...g, h, inputSize], from: ['hiddenSize', 'inputSize'] }
             : {
-                factors: dirs > 1 ? [g, h, dirs, p] : [g, h, p],
+                factors: dirs > 1 ? [...g, h, dirs, p] : [...g, h, p],
                 from: dirs > 1 ? [...fromP, 'bidirectional'] : fromP,
               },
-        [names.weightHh]: { factors: [g, h, p], from: fromP },
-        [names.biasIh]: { factors: [g, h], from: ['hiddenSize'] },
-        [names.biasHh]: { factors: [g, h], from: ['hiddenSize'] },
+        [names.weightHh]: { factors: [...g, h, p], from: fromP },
+        [names.biasIh]: { factors: [...g, h], from: ['hiddenSize'] },
+        [names.biasHh]: { factors: [...g, h], from: ['hiddenSize'] },
         [names.weightHr]: { factors: [projSize, h], from: ['projSize', 'hiddenSize'] },
       };
       for (const { name, shape } of directionParameters(spec, names, { inputSize, hiddenSize: h, projSize, bias })) {
@@ -171,16 +177,20 @@ function parameterPlan(arch: LSTMArchitecture, cell: boolean, spec: CellSpec = L
  */
 export function planParameters(
   owner: string,
-  arch: LSTMArchitecture,
-  { cell = false, inputSizeKnown = true }: { cell?: boolean; inputSizeKnown?: boolean } = {},
+  arch: RecurrentArchitecture,
+  {
+    cell = false,
+    inputSizeKnown = true,
+    spec = LSTM_CELL,
+  }: { cell?: boolean; inputSizeKnown?: boolean; spec?: CellSpec } = {},
 ): PlannedParameter[] {
   const shown = (from: readonly SizeOption[]) =>
-    sizeOptions(arch, from).filter((option) => inputSizeKnown || !option.startsWith('inputSize='));
+    sizeOptions(arch, from, spec).filter((option) => inputSizeKnown || !option.startsWith('inputSize='));
   const perDirection = 2 + (arch.bias ? 2 : 0) + (arch.projSize > 0 ? 1 : 0);
   // Counted from the options alone, so that a million layers fail before a million shapes are listed.
   const counts = numDirections(arch) > 1 ? [arch.numLayers, 2, perDirection] : [arch.numLayers, perDirection];
   checkParameterCount(owner, counts, shown(['numLayers', 'bidirectional', 'bias', 'projSize']));
-  const plan = parameterPlan(arch, cell).map(({ name, shape, factors, from }) => ({
+  const plan = parameterPlan(arch, cell, spec).map(({ name, shape, factors, from }) => ({
     name,
     shape,
     factors,
@@ -191,11 +201,17 @@ export function planParameters(
 }
 
 /**
- * The size options as `name=value`, for messages: those named, else all of `LSTM`'s, or of
- * `LSTMCell`'s with `'cell'`.
+ * The size options as `name=value`, for messages: those named, else all of the module's, or of
+ * the single cell's with `'cell'`; `projSize` only for a cell that has it (LSTM).
  */
-export function sizeOptions(arch: LSTMArchitecture, names: readonly SizeOption[] | 'cell' = SIZE_OPTIONS): string[] {
-  return (names === 'cell' ? CELL_SIZE_OPTIONS : names).map((name) => `${name}=${arch[name]}`);
+export function sizeOptions(
+  arch: RecurrentArchitecture,
+  names: readonly SizeOption[] | 'cell' = SIZE_OPTIONS,
+  spec: CellSpec = LSTM_CELL,
+): string[] {
+  return (names === 'cell' ? CELL_SIZE_OPTIONS : names)
+    .filter((name) => spec.projections || name !== 'projSize')
+    .map((name) => `${name}=${arch[name]}`);
 }
 
 /**
@@ -203,7 +219,7 @@ export function sizeOptions(arch: LSTMArchitecture, names: readonly SizeOption[]
  * name.
  */
 export function directionWeights(
-  arch: Pick<LSTMArchitecture, 'bias' | 'projSize'>,
+  arch: Pick<RecurrentArchitecture, 'bias' | 'projSize'>,
   get: (name: string) => tf.Tensor,
   layer: number | null,
   dir = 0,
