@@ -1,11 +1,21 @@
 /**
  * tfjs-lstm: PyTorch-exact `LSTMCell` and `LSTM` for TensorFlow.js, with a hand-derived backward
- * pass.
+ * pass, and the rest of PyTorch's recurrent family: `GRU`, `GRUCell`, `RNN`, `RNNCell`.
  */
 export { LSTM } from './layers/nn/lstm';
 export type { LSTMOptions, LSTMForwardOptions } from './layers/nn/lstm';
 export { LSTMCell } from './layers/nn/lstm-cell';
 export type { LSTMCellOptions } from './layers/nn/lstm-cell';
+export { GRU } from './layers/nn/gru';
+export type { GRUOptions } from './layers/nn/gru';
+export { GRUCell } from './layers/nn/gru-cell';
+export type { GRUCellOptions } from './layers/nn/gru-cell';
+export { RNN } from './layers/nn/rnn';
+export type { RNNOptions } from './layers/nn/rnn';
+export { RNNCell } from './layers/nn/rnn-cell';
+export type { RNNCellOptions } from './layers/nn/rnn-cell';
+export type { RNNForwardOptions } from './layers/nn/rnn-base';
+export type { Nonlinearity } from './layers/cell-spec';
 export { Module } from './layers/nn/module';
 export { TorchLSTM, torchLSTM } from './layers/tfjs/torch-lstm';
 export type { TorchLSTMArgs } from './layers/tfjs/torch-lstm';
