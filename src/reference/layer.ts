@@ -89,16 +89,16 @@ export interface LayerGrads {
   dWeightHr?: Float64Array;
 }
 
-function sigmoid(z: number): number {
+export function sigmoid(z: number): number {
   return 1 / (1 + Math.exp(-z));
 }
 
-function expectLength(name: string, a: ArrayLike<number>, n: number): void {
+export function expectLength(name: string, a: ArrayLike<number>, n: number): void {
   if (a.length !== n) throw new Error(`${name} has ${a.length} entries, expected ${n}`);
 }
 
 /** Checks the lengths (or makes them all T) so the loops can trust them. */
-function validLengths(lengths: ArrayLike<number> | undefined, steps: number, batch: number): number[] {
+export function validLengths(lengths: ArrayLike<number> | undefined, steps: number, batch: number): number[] {
   if (lengths === undefined) return new Array<number>(batch).fill(steps);
   expectLength('lengths', lengths, batch);
   return Array.from(lengths, (len, b) => {
@@ -110,7 +110,7 @@ function validLengths(lengths: ArrayLike<number> | undefined, steps: number, bat
 }
 
 /** The time index of the s-th step a row of valid length `len` takes. */
-function timeOf(s: number, len: number, reverse: boolean): number {
+export function timeOf(s: number, len: number, reverse: boolean): number {
   return reverse ? len - 1 - s : s;
 }
 

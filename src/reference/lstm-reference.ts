@@ -8,12 +8,14 @@
  * state of layer k in direction d sits at index k*D + d.
  */
 import { parameterSuffix } from '../layers/cell-spec';
-import { LayerCache, layerBackward, layerForward, LayerWeights } from './layer';
+import { layerBackward, layerForward, LayerWeights } from './layer';
 import { mulberry32, randomArray } from './random';
+import { dot, ReferenceInput, StackCell, stackBackward, stackForward, StackRun } from './stack';
 
 export { layerForward, layerBackward } from './layer';
 export type { LayerWeights, LayerDims, LayerOptions, LayerCache, LayerForwardResult, LayerGrads } from './layer';
 export { mulberry32, randomArray } from './random';
+export type { ReferenceInput } from './stack';
 
 /** `nn.LSTM`'s constructor arguments that change the math (no dropout, time-major only). */
 export interface ReferenceConfig {
@@ -24,13 +26,6 @@ export interface ReferenceConfig {
   bidirectional: boolean;
   /** 0 for no projection, else in [1, hiddenSize). */
   projSize: number;
-}
-
-/** A time-major input: `data` is [steps, batch, inputSize], row-major. */
-export interface ReferenceInput {
-  data: Float64Array;
-  steps: number;
-  batch: number;
 }
 
 /** An initial state: h0 [L*D, N, P], c0 [L*D, N, H]. */
@@ -166,61 +161,48 @@ function layerWeights(config: ReferenceConfig, params: ReferenceParams, suffix: 
   };
 }
 
-/** Everything one forward pass keeps for the backward pass. */
-interface Run extends ReferenceResult {
-  /** caches[layer][dir]. */
-  caches: LayerCache[][];
+/** The LSTM as the reference stack runs it: states h [N, P] and c [N, H]. */
+function lstmCell(config: ReferenceConfig, params: ReferenceParams): StackCell {
+  const { hidden: H, out: P } = sizesOf(config);
+  checkParams(config, params);
+  return {
+    inputSize: config.inputSize,
+    numLayers: config.numLayers,
+    bidirectional: config.bidirectional,
+    outputSize: P,
+    stateSizes: [P, H],
+    forward(suffix, dims, x, [h0, c0], options) {
+      const res = layerForward(
+        layerWeights(config, params, suffix),
+        { ...dims, hiddenSize: H, outputSize: P },
+        x,
+        h0,
+        c0,
+        options,
+      );
+      return {
+        output: res.output,
+        states: [res.hN, res.cN],
+        backward(dOutput, [dhN, dcN]) {
+          const g = layerBackward(res.cache, dOutput, dhN, dcN);
+          const dParams: Record<string, Float64Array> = { weight_ih: g.dWeightIh, weight_hh: g.dWeightHh };
+          if (config.bias) Object.assign(dParams, { bias_ih: g.dBiasIh, bias_hh: g.dBiasHh });
+          if (g.dWeightHr) dParams.weight_hr = g.dWeightHr;
+          return { dx: g.dx, dStates: [g.dh0, g.dc0], dParams };
+        },
+      };
+    },
+  };
 }
 
-function run(
+function lstmStackForward(
   config: ReferenceConfig,
   params: ReferenceParams,
   x: ReferenceInput,
   state: ReferenceState | undefined,
   lengths: ArrayLike<number> | undefined,
-): Run {
-  const { dirs: D, hidden: H, out: P } = sizesOf(config);
-  checkParams(config, params);
-  const { steps: T, batch: N } = x;
-  const L = config.numLayers;
-  if (x.data.length !== T * N * config.inputSize) {
-    throw new Error(`x has ${x.data.length} entries, expected [${T}, ${N}, ${config.inputSize}]`);
-  }
-  const h0 = state ? state.h0 : new Float64Array(L * D * N * P);
-  const c0 = state ? state.c0 : new Float64Array(L * D * N * H);
-  if (h0.length !== L * D * N * P) throw new Error(`h0 has ${h0.length} entries, expected [${L * D}, ${N}, ${P}]`);
-  if (c0.length !== L * D * N * H) throw new Error(`c0 has ${c0.length} entries, expected [${L * D}, ${N}, ${H}]`);
-
-  const hN = new Float64Array(L * D * N * P);
-  const cN = new Float64Array(L * D * N * H);
-  const caches: LayerCache[][] = [];
-  let input = x.data;
-  for (let k = 0; k < L; k++) {
-    const inputSize = k === 0 ? config.inputSize : D * P;
-    const dims = { steps: T, batch: N, inputSize, hiddenSize: H, outputSize: P };
-    // The layer's output concatenates the directions along features: [forward, reverse].
-    const output = new Float64Array(T * N * D * P);
-    caches.push([]);
-    for (let d = 0; d < D; d++) {
-      const s = k * D + d;
-      const res = layerForward(
-        layerWeights(config, params, suffixOf(k, d)),
-        dims,
-        input,
-        h0.subarray(s * N * P, (s + 1) * N * P),
-        c0.subarray(s * N * H, (s + 1) * N * H),
-        { reverse: d === 1, lengths },
-      );
-      for (let row = 0; row < T * N; row++) {
-        output.set(res.output.subarray(row * P, (row + 1) * P), (row * D + d) * P);
-      }
-      hN.set(res.hN, s * N * P);
-      cN.set(res.cN, s * N * H);
-      caches[k].push(res.cache);
-    }
-    input = output;
-  }
-  return { output: input, hN, cN, caches };
+): StackRun {
+  return stackForward(lstmCell(config, params), x, state && [state.h0, state.c0], lengths);
 }
 
 /**
@@ -243,15 +225,11 @@ export function referenceLSTM(
   state?: ReferenceState,
   lengths?: ArrayLike<number>,
 ): ReferenceResult {
-  const { output, hN, cN } = run(config, params, x, state, lengths);
+  const {
+    output,
+    states: [hN, cN],
+  } = lstmStackForward(config, params, x, state, lengths);
   return { output, hN, cN };
-}
-
-function dot(a: Float64Array, b: Float64Array): number {
-  if (a.length !== b.length) throw new Error(`loss weight has ${b.length} entries, expected ${a.length}`);
-  let sum = 0;
-  for (let k = 0; k < a.length; k++) sum += a[k] * b[k];
-  return sum;
 }
 
 /**
@@ -294,12 +272,10 @@ export function referenceLSTMGrads(
   lengths: ArrayLike<number> | undefined,
   lossWeights: LossWeights,
 ): ReferenceGrads {
-  const { dirs: D, hidden: H, out: P } = sizesOf(config);
-  const { output, hN, cN, caches } = run(config, params, x, state, lengths);
-  const { steps: T, batch: N } = x;
-  const L = config.numLayers;
+  const fwd = lstmStackForward(config, params, x, state, lengths);
+  const [hN, cN] = fwd.states;
   for (const [name, value, weight] of [
-    ['output', output, lossWeights.output],
+    ['output', fwd.output, lossWeights.output],
     ['hN', hN, lossWeights.hN],
     ['cN', cN, lossWeights.cN],
   ] as const) {
@@ -307,43 +283,8 @@ export function referenceLSTMGrads(
       throw new Error(`lossWeights.${name} has ${weight.length} entries, expected ${value.length}`);
     }
   }
-
-  const dParams: ReferenceParams = {};
-  const dh0 = new Float64Array(L * D * N * P);
-  const dc0 = new Float64Array(L * D * N * H);
-  // dL/d(this layer's output), starting from the top layer, whose output is the module's.
-  let dOutput = lossWeights.output;
-  for (let k = L - 1; k >= 0; k--) {
-    const inputSize = k === 0 ? config.inputSize : D * P;
-    // Both directions read the same input, so their input gradients add up.
-    const dInput = new Float64Array(T * N * inputSize);
-    for (let d = 0; d < D; d++) {
-      const s = k * D + d;
-      const dOutDir = new Float64Array(T * N * P);
-      for (let row = 0; row < T * N; row++) {
-        dOutDir.set(dOutput.subarray((row * D + d) * P, (row * D + d + 1) * P), row * P);
-      }
-      const g = layerBackward(
-        caches[k][d],
-        dOutDir,
-        lossWeights.hN.subarray(s * N * P, (s + 1) * N * P),
-        lossWeights.cN.subarray(s * N * H, (s + 1) * N * H),
-      );
-      for (let e = 0; e < dInput.length; e++) dInput[e] += g.dx[e];
-      dh0.set(g.dh0, s * N * P);
-      dc0.set(g.dc0, s * N * H);
-      const suffix = suffixOf(k, d);
-      dParams[`weight_ih${suffix}`] = g.dWeightIh;
-      dParams[`weight_hh${suffix}`] = g.dWeightHh;
-      if (config.bias) {
-        dParams[`bias_ih${suffix}`] = g.dBiasIh;
-        dParams[`bias_hh${suffix}`] = g.dBiasHh;
-      }
-      if (g.dWeightHr) dParams[`weight_hr${suffix}`] = g.dWeightHr;
-    }
-    dOutput = dInput;
-  }
+  const g = stackBackward(lstmCell(config, params), x, fwd, lossWeights.output, [lossWeights.hN, lossWeights.cN]);
   // Listed in named_parameters() order (the backward pass found them top layer first).
-  const ordered = Object.fromEntries(referenceParamShapes(config).map(([name]) => [name, dParams[name]]));
-  return { params: ordered, x: dOutput, h0: dh0, c0: dc0 };
+  const ordered = Object.fromEntries(referenceParamShapes(config).map(([name]) => [name, g.dParams[name]]));
+  return { params: ordered, x: g.dx, h0: g.dStates[0], c0: g.dStates[1] };
 }
