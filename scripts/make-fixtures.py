@@ -102,6 +102,27 @@ class PackedLSTM(torch.nn.LSTM):
         return output, (h_n, c_n)
 
 
+def _packed(base):
+    """`base` (nn.GRU, nn.RNN) on a padded batch and its lengths, as PackedLSTM runs nn.LSTM."""
+
+    class Packed(base):
+        def forward(self, x, lengths, hx=None):
+            steps = x.shape[1 if self.batch_first else 0]
+            packed = torch.nn.utils.rnn.pack_padded_sequence(
+                x, lengths, batch_first=self.batch_first, enforce_sorted=False)
+            out_packed, h_n = super().forward(packed, hx)
+            output, _ = torch.nn.utils.rnn.pad_packed_sequence(
+                out_packed, batch_first=self.batch_first, total_length=steps)
+            return output, h_n
+
+    Packed.__name__ = Packed.__qualname__ = f"Packed{base.__name__}"
+    return Packed
+
+
+PackedGRU = _packed(torch.nn.GRU)
+PackedRNN = _packed(torch.nn.RNN)
+
+
 class LSTMCellLoop(torch.nn.LSTMCell):
     """nn.LSTMCell stepped over a sequence [T, N, input_size], h and c carried by hand (the seed
     exercise's part 2). Returns the h of every step, stacked, and the last (h, c)."""
@@ -163,6 +184,96 @@ def cell_case(name, seed, input_size, hidden_size, batch, bias=True, with_state=
     if with_state:
         inputs += ((torch.randn(lead + [hidden_size]) * 0.5, torch.randn(lead + [hidden_size]) * 0.5),)
     return recording(name, cell, inputs)
+
+
+def hidden_case(kind, name, seed, input_size, hidden_size, steps, batch, num_layers=1, bias=True,
+                batch_first=False, bidirectional=False, with_state=False, lengths=None, unbatched=False,
+                nonlinearity="tanh"):
+    """A case of nn.GRU (kind "gru") or nn.RNN ("rnn"), as lstm_case makes nn.LSTM's: one state h."""
+    torch.manual_seed(seed)
+    base, packed = (torch.nn.GRU, PackedGRU) if kind == "gru" else (torch.nn.RNN, PackedRNN)
+    extra = {} if kind == "gru" else {"nonlinearity": nonlinearity}
+    module = (base if lengths is None else packed)(
+        input_size, hidden_size, num_layers=num_layers, bias=bias, batch_first=batch_first,
+        bidirectional=bidirectional, **extra)
+    dirs = 2 if bidirectional else 1
+    if unbatched:
+        x_shape, state_lead = [steps, input_size], [num_layers * dirs]
+    else:
+        x_shape = [batch, steps, input_size] if batch_first else [steps, batch, input_size]
+        state_lead = [num_layers * dirs, batch]
+    inputs = (torch.randn(x_shape),)
+    if lengths is not None:
+        inputs += (torch.tensor(lengths),)
+    if with_state:
+        inputs += (torch.randn(state_lead + [hidden_size]) * 0.5,)
+    return recording(name, module, inputs)
+
+
+def hidden_cell_case(kind, name, seed, input_size, hidden_size, batch, bias=True, with_state=True,
+                     unbatched=False, nonlinearity="tanh"):
+    """A case of nn.GRUCell (kind "gru") or nn.RNNCell ("rnn"): one step, one state h."""
+    torch.manual_seed(seed)
+    if kind == "gru":
+        cell = torch.nn.GRUCell(input_size, hidden_size, bias=bias)
+    else:
+        cell = torch.nn.RNNCell(input_size, hidden_size, bias=bias, nonlinearity=nonlinearity)
+    lead = [] if unbatched else [batch]
+    inputs = (torch.randn(lead + [input_size]),)
+    if with_state:
+        inputs += (torch.randn(lead + [hidden_size]) * 0.5,)
+    return recording(name, cell, inputs)
+
+
+def hidden_cases(kind, seed, **extra):
+    """The option matrix of lstm_cases (without projections, which only LSTM has) for nn.GRU or
+    nn.RNN; `extra` (nonlinearity) goes to every case."""
+    case = lambda name, k, *args, **kw: hidden_case(kind, name, seed + k, *args, **kw, **extra)  # noqa: E731
+    return [
+        case("basic", 1, 3, 5, 4, 2),
+        case("no_bias", 2, 3, 4, 5, 2, bias=False),
+        case("two_layers_state", 3, 4, 6, 5, 3, num_layers=2, with_state=True),
+        case("three_layers_bidirectional", 4, 3, 4, 6, 2, num_layers=3, bidirectional=True),
+        case("bidirectional_state", 5, 5, 8, 7, 3, bidirectional=True, with_state=True),
+        case("batch_first_state", 8, 3, 5, 6, 4, num_layers=2, batch_first=True, with_state=True),
+        case("unbatched_state", 9, 3, 4, 5, 1, num_layers=2, with_state=True, unbatched=True),
+        case("unbatched_bidirectional", 10, 3, 5, 4, 1, bidirectional=True, batch_first=True, unbatched=True),
+        case("lengths", 11, 3, 5, 7, 4, lengths=[7, 3, 1, 5]),
+        case("lengths_bidirectional_state", 12, 4, 6, 6, 3, num_layers=2, bidirectional=True,
+             batch_first=True, with_state=True, lengths=[2, 6, 4]),
+        case("seq_len_1", 13, 4, 5, 1, 3, num_layers=2, bidirectional=True),
+        case("hidden_1", 14, 2, 1, 10, 2, with_state=True),
+        case("no_bias_bidirectional_batch_first_state", 15, 3, 4, 5, 2, bias=False,
+             bidirectional=True, batch_first=True, with_state=True),
+        case("long_lengths", 16, 5, 16, 50, 2, lengths=[50, 23], with_state=True),
+        case("hidden_64_seq_50", 17, 32, 64, 50, 2),
+    ]
+
+
+def hidden_cell_cases(kind, seed, **extra):
+    case = lambda name, k, *args, **kw: hidden_cell_case(kind, name, seed + k, *args, **kw, **extra)  # noqa: E731
+    return [
+        case("cell_basic", 1, 3, 4, 2),
+        case("cell_unbatched_zero_state", 2, 5, 3, 1, with_state=False, unbatched=True),
+        case("cell_unbatched_state", 3, 4, 2, 1, unbatched=True),
+        case("cell_no_bias", 4, 3, 5, 3, bias=False),
+        case("cell_hidden_64", 5, 32, 64, 4),
+    ]
+
+
+def rnn_cases():
+    """nn.RNN's matrix with tanh, and with relu (the relu cases' names end in _relu)."""
+    relu = hidden_cases("rnn", 1300, nonlinearity="relu")
+    for c in relu:
+        c["name"] += "_relu"
+    return hidden_cases("rnn", 1200) + relu
+
+
+def rnn_cell_cases():
+    relu = hidden_cell_cases("rnn", 1500, nonlinearity="relu")
+    for c in relu:
+        c["name"] += "_relu"
+    return hidden_cell_cases("rnn", 1400) + relu
 
 
 def SEED_INPUT(name, shape):
@@ -333,6 +444,10 @@ def build():
     return {
         "lstm": lstm_cases(),
         "lstm-cell": cell_cases() + [seed_exercise_part2()],
+        "gru": hidden_cases("gru", 1000),
+        "gru-cell": hidden_cell_cases("gru", 1100),
+        "rnn": rnn_cases(),
+        "rnn-cell": rnn_cell_cases(),
     }, {"clip.json": clip_cases()}
 
 

@@ -48,6 +48,8 @@ interface GoldenRecord {
   options: Record<string, number | boolean | string>;
   /** Tensor by name, as plain arrays. */
   tensors: Record<string, Arr>;
+  /** Each tensor's safetensors dtype (F32, I64). */
+  dtypes: Record<string, string>;
   inputs: string[];
   outputs: string[];
 }
@@ -56,12 +58,16 @@ function readGolden(folder: string, file: string): GoldenRecord {
   const { tensors, metadata } = readSafetensors(new Uint8Array(fs.readFileSync(path.join(dir, folder, file))));
   if (metadata.format !== 'tfjs-lstm-golden/1') throw new Error(`${folder}/${file}: not a golden file`);
   const arrays: Record<string, Arr> = {};
-  for (const [key, entry] of Object.entries(tensors))
+  const dtypes: Record<string, string> = {};
+  for (const [key, entry] of Object.entries(tensors)) {
     arrays[key] = { shape: entry.shape, data: Array.from(entry.data) };
+    dtypes[key] = entry.dtype;
+  }
   return {
     name: file.replace(/\.safetensors$/, ''),
     options: JSON.parse(metadata.options) as GoldenRecord['options'],
     tensors: arrays,
+    dtypes,
     inputs: JSON.parse(metadata.inputs) as string[],
     outputs: JSON.parse(metadata.outputs) as string[],
   };
@@ -165,6 +171,104 @@ export function cellFixtures(): {
       };
     });
   return { cases, seedExercisePart2: { output, hN: hN[0], cN: cN[0] } };
+}
+
+/** A recorded nn.GRU or nn.RNN call (golden/gru, golden/rnn): one state h. */
+export interface HiddenFixture {
+  name: string;
+  config: {
+    inputSize: number;
+    hiddenSize: number;
+    numLayers: number;
+    bias: boolean;
+    batchFirst: boolean;
+    bidirectional: boolean;
+    /** RNN's 'tanh' or 'relu'; absent for GRU. */
+    nonlinearity?: 'tanh' | 'relu';
+  };
+  params: Record<string, Arr>;
+  input: Arr;
+  h0: Arr | null;
+  lengths: number[] | null;
+  output: Arr;
+  hN: Arr;
+  lossWeights: { output: Arr; hN: Arr };
+  grads: { params: Record<string, Arr>; input: Arr; h0: Arr | null };
+}
+
+/** A recorded nn.GRUCell or nn.RNNCell step (golden/gru-cell, golden/rnn-cell). */
+export interface HiddenCellFixture {
+  name: string;
+  config: { inputSize: number; hiddenSize: number; bias: boolean; nonlinearity?: 'tanh' | 'relu' };
+  params: Record<string, Arr>;
+  input: Arr;
+  h0: Arr | null;
+  h: Arr;
+  lossWeight: Arr;
+  grads: { params: Record<string, Arr>; input: Arr; h0: Arr | null };
+}
+
+/** RNN's nonlinearity from its recorded options (nn.RNN's mode, nn.RNNCell's nonlinearity). */
+function nonlinearityOf(o: GoldenRecord['options']): { nonlinearity?: 'tanh' | 'relu' } {
+  if (o.mode === 'RNN_RELU' || o.nonlinearity === 'relu') return { nonlinearity: 'relu' };
+  if (o.mode === 'RNN_TANH' || o.nonlinearity === 'tanh') return { nonlinearity: 'tanh' };
+  return {};
+}
+
+/** PyTorch's nn.GRU or nn.RNN results: `folder` is 'gru' or 'rnn'. Inputs: x, [lengths (I64)], [h0]. */
+export function hiddenFixtures(folder: 'gru' | 'rnn'): HiddenFixture[] {
+  return records(folder).map((g) => {
+    const o = g.options;
+    const [x, ...rest] = g.inputs;
+    const lengths = rest[0] && g.dtypes[rest[0]] === 'I64' ? (rest.shift() as string) : null;
+    const h = rest[0] ?? null;
+    const [output, hN] = g.outputs;
+    const weight = (name: string) => g.tensors[`loss_weight.${name.slice('output.'.length)}`];
+    return {
+      name: g.name,
+      config: {
+        inputSize: Number(o.input_size),
+        hiddenSize: Number(o.hidden_size),
+        numLayers: Number(o.num_layers),
+        bias: Boolean(o.bias),
+        batchFirst: Boolean(o.batch_first),
+        bidirectional: Boolean(o.bidirectional),
+        ...nonlinearityOf(o),
+      },
+      params: byPrefix(g, 'state.'),
+      input: g.tensors[x],
+      h0: h ? g.tensors[h] : null,
+      lengths: lengths ? g.tensors[lengths].data : null,
+      output: g.tensors[output],
+      hN: g.tensors[hN],
+      lossWeights: { output: weight(output), hN: weight(hN) },
+      grads: { params: byPrefix(g, 'grad.state.'), input: grad(g, x) as Arr, h0: grad(g, h) },
+    };
+  });
+}
+
+/** PyTorch's nn.GRUCell or nn.RNNCell results: `folder` is 'gru-cell' or 'rnn-cell'. */
+export function hiddenCellFixtures(folder: 'gru-cell' | 'rnn-cell'): HiddenCellFixture[] {
+  return records(folder).map((g) => {
+    const o = g.options;
+    const [x, h = null] = g.inputs;
+    const [out] = g.outputs;
+    return {
+      name: g.name,
+      config: {
+        inputSize: Number(o.input_size),
+        hiddenSize: Number(o.hidden_size),
+        bias: Boolean(o.bias),
+        ...nonlinearityOf(o),
+      },
+      params: byPrefix(g, 'state.'),
+      input: g.tensors[x],
+      h0: h ? g.tensors[h] : null,
+      h: g.tensors[out],
+      lossWeight: g.tensors['loss_weight.'],
+      grads: { params: byPrefix(g, 'grad.state.'), input: grad(g, x) as Arr, h0: grad(g, h) },
+    };
+  });
 }
 
 export function toTensor(a: Arr): tf.Tensor {
