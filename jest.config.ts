@@ -49,6 +49,7 @@ const ONE_PROJECT: Record<string, string> = {
   simd: 'cpu',
   'kernel-math': 'cpu',
   errors: 'cpu',
+  'gru-rnn.errors': 'cpu',
   package: 'cpu',
   readme: 'cpu',
   examples: 'wasm',
