@@ -21,6 +21,14 @@ export { TorchLSTM, torchLSTM } from './layers/tfjs/torch-lstm';
 export type { TorchLSTMArgs } from './layers/tfjs/torch-lstm';
 export { TorchLSTMCell, torchLSTMCell } from './layers/tfjs/torch-lstm-cell';
 export type { TorchLSTMCellArgs } from './layers/tfjs/torch-lstm-cell';
+export { TorchGRU, torchGRU } from './layers/tfjs/torch-gru';
+export type { TorchGRUArgs } from './layers/tfjs/torch-gru';
+export { TorchRNN, torchRNN } from './layers/tfjs/torch-rnn';
+export type { TorchRNNArgs } from './layers/tfjs/torch-rnn';
+export { TorchGRUCell, torchGRUCell } from './layers/tfjs/torch-gru-cell';
+export type { TorchGRUCellArgs } from './layers/tfjs/torch-gru-cell';
+export { TorchRNNCell, torchRNNCell } from './layers/tfjs/torch-rnn-cell';
+export type { TorchRNNCellArgs } from './layers/tfjs/torch-rnn-cell';
 // The functional ops (lstmStep, lstmForward, lstmBackward, lstmDirection, lstmStack, dropout) are
 // in 'tfjs-lstm/functional' (src/functional.ts), each in its own tensor scope.
 export type { GradientMode } from './dispatch/lstm-direction';

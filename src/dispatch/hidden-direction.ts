@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-import type { Nonlinearity } from '../layers/cell-spec';
+import type { CellSpec, Nonlinearity } from '../layers/cell-spec';
 import { gruBackward, gruForward, GRUStepCache } from '../ops/gru';
 import { rnnBackward, rnnForward, RNNStepCache } from '../ops/rnn';
 import { SequenceOptions } from '../ops/sequence';
@@ -99,6 +99,30 @@ export function rnnDirection(
   options: HiddenDirectionOptions = {},
 ): HiddenDirectionResult {
   return hiddenDirection(rnnOps(nonlinearity), x, h0, w, options);
+}
+
+/**
+ * One step of a GRU or RNN cell (`spec`: `GRU_CELL` or `rnnCellSpec(...)`), from x [N, I] and
+ * h [N, H]: the new h, as a sequence of one step through `gruDirection` or `rnnDirection`.
+ * `GRUCell`, `RNNCell` and their tfjs layers run it.
+ *
+ * ```ts
+ * const h1 = hiddenCellStep(GRU_CELL, x, h0, { weightIh, weightHh, biasIh, biasHh });
+ * ```
+ */
+export function hiddenCellStep(
+  spec: CellSpec,
+  x: tf.Tensor,
+  h: tf.Tensor,
+  w: CellWeights,
+  options: { gradient?: GradientMode } = {},
+): tf.Tensor {
+  const [batch, inputSize] = x.shape as [number, number];
+  const x3 = tf.reshape(x, [1, batch, inputSize]);
+  const { hN } = spec.nonlinearity
+    ? rnnDirection(x3, h, w, spec.nonlinearity, options)
+    : gruDirection(x3, h, w, options);
+  return hN;
 }
 
 function hiddenDirection<C extends Record<string, tf.Tensor>>(

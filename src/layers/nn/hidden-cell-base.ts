@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { gruDirection, rnnDirection } from '../../dispatch/hidden-direction';
+import { hiddenCellStep } from '../../dispatch/hidden-direction';
 import { checkCellState, checkFloatTensor, checkHiddenRank } from '../checks';
 import { CellSpec } from '../cell-spec';
 import { RNNCellBase, RNNCellBaseOptions } from './rnn-cell-base';
@@ -28,14 +28,10 @@ export abstract class HiddenCellBase extends RNNCellBase {
     const state = hx == null ? null : this.checkHidden(hx, batched, batch);
 
     return tf.tidy(() => {
-      // A sequence of one step, [1, N, I], through the layer direction's ops.
-      const x3 = tf.reshape(x, [1, batch, this.inputSize]);
+      const x2 = tf.reshape(x, [batch, this.inputSize]);
       const h0 = state ? tf.reshape(state, [batch, this.hiddenSize]) : tf.zeros([batch, this.hiddenSize]);
-      const options = { gradient: this.gradient };
-      const { hN } = this.spec.nonlinearity
-        ? rnnDirection(x3, h0, this.weights(), this.spec.nonlinearity, options)
-        : gruDirection(x3, h0, this.weights(), options);
-      return batched ? hN : tf.squeeze(hN, [0]);
+      const h = hiddenCellStep(this.spec, x2, h0, this.weights(), { gradient: this.gradient });
+      return batched ? h : tf.squeeze(h, [0]);
     });
   }
 
