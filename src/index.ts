@@ -29,6 +29,10 @@ export { TorchGRUCell, torchGRUCell } from './layers/tfjs/torch-gru-cell';
 export type { TorchGRUCellArgs } from './layers/tfjs/torch-gru-cell';
 export { TorchRNNCell, torchRNNCell } from './layers/tfjs/torch-rnn-cell';
 export type { TorchRNNCellArgs } from './layers/tfjs/torch-rnn-cell';
+export { KerasGRU } from './layers/tfjs/keras-gru';
+export type { KerasGRUArgs } from './layers/tfjs/keras-gru';
+export { registerKerasRecurrent, unregisterKerasRecurrent } from './layers/tfjs/register-keras';
+export { gruToKerasWeights, kerasToGRUWeights } from './io/keras-gru';
 // The functional ops (lstmStep, lstmForward, lstmBackward, lstmDirection, lstmStack, dropout) are
 // in 'tfjs-lstm/functional' (src/functional.ts), each in its own tensor scope.
 export type { GradientMode } from './dispatch/lstm-direction';

@@ -59,6 +59,18 @@ export interface GRUGradients {
 }
 
 /**
+ * The activations of a GRU other than PyTorch's (Keras lets a GRU choose them): `gate` for r and z
+ * (PyTorch: sigmoid), `candidate` for n (PyTorch: tanh). `gruBackward` assumes PyTorch's; a GRU
+ * with others is differentiated by tfjs' autodiff.
+ */
+export interface GRUActivations {
+  gate: (t: tf.Tensor) => tf.Tensor;
+  candidate: (t: tf.Tensor) => tf.Tensor;
+}
+
+const PYTORCH_ACTIVATIONS: GRUActivations = { gate: tf.sigmoid, candidate: tf.tanh };
+
+/**
  * One GRU time step from its input projection `xz` (x_t W_ih^T + b_ih, [N, 3H], computed for all
  * steps at once by the caller). `kernelHh` is W_hh^T ([H, 3H], the layout a plain product wants).
  *
@@ -66,15 +78,21 @@ export interface GRUGradients {
  * const { h } = gruStep(xz, h0, tf.transpose(weightHh), biasHh);
  * ```
  */
-export function gruStep(xz: tf.Tensor, hPrev: tf.Tensor, kernelHh: tf.Tensor, biasHh?: tf.Tensor): GRUStepResult {
+export function gruStep(
+  xz: tf.Tensor,
+  hPrev: tf.Tensor,
+  kernelHh: tf.Tensor,
+  biasHh?: tf.Tensor,
+  activations: GRUActivations = PYTORCH_ACTIVATIONS,
+): GRUStepResult {
   const product = tf.matMul(hPrev, kernelHh);
   const hzAll = biasHh ? tf.add(product, biasHh) : product;
   const [batch, hidden] = hPrev.shape as [number, number];
   const part = (t: tf.Tensor, k: number) => tf.slice(t, [0, k * hidden], [batch, hidden]);
-  const r = tf.sigmoid(tf.add(part(xz, 0), part(hzAll, 0)));
-  const z = tf.sigmoid(tf.add(part(xz, 1), part(hzAll, 1)));
+  const r = activations.gate(tf.add(part(xz, 0), part(hzAll, 0)));
+  const z = activations.gate(tf.add(part(xz, 1), part(hzAll, 1)));
   const hn = part(hzAll, 2);
-  const n = tf.tanh(tf.add(part(xz, 2), tf.mul(r, hn)));
+  const n = activations.candidate(tf.add(part(xz, 2), tf.mul(r, hn)));
   // PyTorch's order of operations: (h - n) z + n.
   const h = tf.add(tf.mul(tf.sub(hPrev, n), z), n);
   return { h, r, z, n, hn };
@@ -82,7 +100,7 @@ export function gruStep(xz: tf.Tensor, hPrev: tf.Tensor, kernelHh: tf.Tensor, bi
 
 /**
  * The forward pass over a sequence `x` ([T, N, I]) from `h0` ([N, H]), keeping what
- * `gruBackward` needs.
+ * `gruBackward` needs (with PyTorch's activations; others only for tfjs' autodiff).
  *
  * ```ts
  * const { output, hN, cache } = gruForward(x, h0, { weightIh, weightHh, biasIh, biasHh });
@@ -93,6 +111,7 @@ export function gruForward(
   h0: tf.Tensor,
   w: CellWeights,
   options: SequenceOptions = {},
+  activations: GRUActivations = PYTORCH_ACTIVATIONS,
 ): GRUForwardResult {
   const [steps, batch] = x.shape;
   const gates = w.weightIh.shape[0];
@@ -104,7 +123,7 @@ export function gruForward(
   const outputs: tf.Tensor[] = new Array(steps);
   const cache: GRUStepCache[] = new Array(steps);
   for (const t of stepOrder(steps, options.reverse)) {
-    const s = gruStep(tf.slice(xz, [t * batch, 0], [batch, gates]), h, kernelHh, w.biasHh);
+    const s = gruStep(tf.slice(xz, [t * batch, 0], [batch, gates]), h, kernelHh, w.biasHh, activations);
     cache[t] = { r: s.r, z: s.z, n: s.n, hn: s.hn, hPrev: h };
     outputs[t] = whereStep(masks[t], s.h);
     h = whereStep(masks[t], s.h, h);

@@ -5,13 +5,13 @@ import type { LayerStackOptions } from '../../dispatch/recurrent-stack';
 import { firstShape, KERAS_LAYER_ARGS, LayerArgs, Shape } from './layer-args';
 import { optionNames } from '../options';
 import { TorchLayer } from './torch-layer';
+import { lengthsFromMask, readSyncIfAllowed, validStepsFromMask } from './keras-mask';
 import { CellSpec, initBound, stateSizes } from '../cell-spec';
 import {
   checkBoolean,
   checkFloatTensor,
   checkGradientMode,
   checkInputSize,
-  checkLengths,
   checkNoProjection,
   checkOptionNames,
 } from '../checks';
@@ -394,45 +394,4 @@ function statefulBatchMessage(owner: string): string {
     'option to your first layer.\n- If using the functional API, specify the batch size by passing a ' +
     '`batchShape` option to your Input layer.'
   );
-}
-
-/**
- * The tensor's values, or null where the backend refuses a synchronous read: WebGPU's does for
- * data a kernel computed (its `readSync` serves only data still on the CPU).
- */
-function readSyncIfAllowed(t: tf.Tensor): tf.TypedArray | null {
-  try {
-    return t.dataSync();
-  } catch {
-    return null;
-  }
-}
-
-/**
- * A Keras mask [N, T] as `validSteps` [T, N] on the device: each sequence is valid up to its first
- * masked step, which is the length `lengthsFromMask` counts (without its checks: a gap ends the
- * sequence, and a sequence masked from step 0 has length 0, its output zero and h_n = h_0).
- */
-function validStepsFromMask(mask: tf.Tensor): tf.Tensor {
-  const masked = tf.cast(tf.logicalNot(tf.cast(mask, 'bool')), 'float32');
-  return tf.transpose(tf.equal(tf.cumsum(masked, 1), 0));
-}
-
-/** Sequence lengths from a Keras mask's values [N, T]: each row must be a prefix of ones (padding at the end). */
-function lengthsFromMask(owner: string, values: tf.TypedArray, batch: number, steps: number): number[] {
-  const lengths: number[] = [];
-  for (let b = 0; b < batch; b++) {
-    let len = 0;
-    while (len < steps && values[b * steps + len]) len++;
-    for (let t = len; t < steps; t++) {
-      if (values[b * steps + t]) {
-        throw new RangeError(
-          `${owner}: the mask of sequence ${b} has a gap (step ${t} is valid after padding at step ${len}); ` +
-            'only padding at the end is supported, as with pack_padded_sequence',
-        );
-      }
-    }
-    lengths.push(len);
-  }
-  return checkLengths(owner, lengths, batch, steps);
 }
