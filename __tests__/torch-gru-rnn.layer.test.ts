@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 
 import {
@@ -5,6 +7,8 @@ import {
   GRUCell,
   RNN,
   RNNCell,
+  selectPrefix,
+  stateDictFromSafetensors,
   TorchGRU,
   torchGRU,
   TorchGRUArgs,
@@ -15,6 +19,7 @@ import {
   torchRNNCell,
 } from '../src';
 import { expectClose } from './helpers/compare';
+import { HiddenFixture, hiddenFixtures } from './helpers/fixtures';
 
 // torchGRU, torchRNN, torchGRUCell and torchRNNCell: the tfjs layers on the same stack as
 // torchLSTM (TorchRNNBase), checked against the modules, which the PyTorch fixtures check.
@@ -258,4 +263,33 @@ test('disposing a model with each layer frees every tensor it made', async () =>
   // The optimizer's slots are the optimizer's.
   (model.optimizer as tf.Optimizer).dispose();
   expect(tf.memory().numTensors).toBe(before);
+});
+
+describe('PyTorch weights from a safetensors file', () => {
+  // The golden files are safetensors written from PyTorch (record_golden.py): the state dict under
+  // `state.`, the input and outputs beside it. A batch-first case with a state: the layer's own layout.
+  test.each([
+    ['gru', 'batch_first_state', 'GRU'],
+    ['rnn', 'batch_first_state_relu', 'RNN relu'],
+  ] as const)('%s/%s loads into the tfjs layer, which predicts what PyTorch computed', (folder, name, kind) => {
+    const bytes = new Uint8Array(
+      fs.readFileSync(path.join(__dirname, 'fixtures', 'golden', folder, `${name}.safetensors`)),
+    );
+    const all = stateDictFromSafetensors(bytes);
+    const fx = hiddenFixtures(folder).find((f) => f.name === name) as HiddenFixture;
+    const layer = layerOf(kind, {
+      hiddenSize: fx.config.hiddenSize,
+      numLayers: fx.config.numLayers,
+      bidirectional: fx.config.bidirectional,
+      inputSize: fx.config.inputSize,
+      returnSequences: true,
+      returnState: true,
+    });
+    layer.loadStateDict(selectPrefix(all, 'state.'));
+    const [x, h0] = [all['input.0'], tf.transpose(all['input.1'], [1, 0, 2])];
+    const [out, hN] = layer.apply([x, h0]) as tf.Tensor[];
+    expectClose(out, fx.output.data, 1e-5, 'output', fx.output.shape);
+    expectClose(tf.transpose(hN, [1, 0, 2]), fx.hN.data, 1e-5, 'h_n', fx.hN.shape);
+    tf.dispose([...Object.values(all), h0, out, hN]);
+  });
 });
