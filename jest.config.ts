@@ -34,6 +34,7 @@ const STOCK_FILES = [
   'empty-batch',
   'lstm.fixtures',
   'lstm-cell.fixtures',
+  'gru-rnn.fixtures',
   'seed-exercise',
   'torch-lstm.layer',
 ];
@@ -72,7 +73,9 @@ const projects: Config['projects'] = [
   // kernels against the composed ops, one short leak loop through them, and that helper's own tests.
   {
     ...project('wasm', 2),
-    testMatch: ['kernels', 'leaks', 'wasm-threads'].map((name) => `<rootDir>/__tests__/${name}.test.ts`),
+    testMatch: ['kernels', 'gru-rnn.kernels', 'leaks', 'wasm-threads'].map(
+      (name) => `<rootDir>/__tests__/${name}.test.ts`,
+    ),
   },
 ];
 

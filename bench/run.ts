@@ -1,8 +1,10 @@
 /**
  * `npm run bench`: times a forward pass and a training step (forward, backward, Adam update) of
- * tfjs-lstm's LSTM with the manual and the autodiff gradient, of tfjs-layers' `tf.layers.lstm`
- * (recurrentActivation 'sigmoid', the same sizes, backend and batch-major input) and, where it is
- * installed, of PyTorch on the same machine. Reports medians, ratios and peak tensor memory.
+ * tfjs-lstm's LSTM, then its GRU, with the manual and the autodiff gradient, of tfjs-layers'
+ * `tf.layers.lstm` / `tf.layers.gru` (recurrentActivation 'sigmoid', the same sizes, backend and
+ * batch-major input; tfjs-layers' GRU is reset_after=False, the same cost) and, where it is
+ * installed, of PyTorch's `nn.LSTM` / `nn.GRU` on the same machine. Reports medians, ratios and
+ * peak tensor memory.
  *
  * The variants run in interleaved rounds (one of each per round), so that a slow patch of the
  * machine slows all of them alike and the ratios stay fair; within a round, each timed call
@@ -14,6 +16,7 @@
  *
  *   npm run bench                                   # every backend present, batch 32, seq 100, in 64, hidden 128
  *   npm run bench -- --backends wasm --repeats 15
+ *   npm run bench -- --cells gru --backends wasm     # only the GRU table (--cells lstm,gru is the default)
  *   npm run bench -- --backends wasm --threads 2    # only the wasm backend on 2 threads
  *   npm run bench -- --scaling                      # how tfjs-lstm's time grows with T and H (wasm)
  *   npm run bench -- --streaming                    # only the streaming rows (bench/streaming.ts)
@@ -29,12 +32,15 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 
-import { LSTM } from '../src';
+import { GRU, LSTM } from '../src';
 import { FUSED_KERNELS_FLAG, SIMD_LOOPS_FLAG } from '../src/kernels/flags';
 import { flag, setupBackend } from '../examples/backend';
 import { hasTfjsNode } from '../test-utils/tfjs-node';
 import { peakTensorBytes } from '../test-utils/peak-memory';
 import { Runtimes, StreamRow, streamingRows, streamingTable } from './streaming';
+
+/** The recurrent cell a table times: tfjs-lstm's LSTM or GRU, against tf.layers' and PyTorch's. */
+type Cell = 'lstm' | 'gru';
 
 interface Sizes {
   batch: number;
@@ -110,11 +116,18 @@ function variant(
  */
 type Peers = 'all' | 'tf.layers' | 'none';
 
-function makeVariants(backend: string, sizes: Sizes, x: tf.Tensor, peers: Peers): Variant[] {
+function makeVariants(backend: string, sizes: Sizes, x: tf.Tensor, peers: Peers, cell: Cell): Variant[] {
   const variants: Variant[] = [];
   const withPeers = peers === 'all';
+  const Module = cell === 'gru' ? GRU : LSTM;
   for (const gradient of withPeers ? (['manual', 'autodiff'] as const) : (['manual'] as const)) {
-    const rnn = new LSTM({ inputSize: sizes.inputSize, hiddenSize: sizes.hidden, batchFirst: true, gradient, seed: 1 });
+    const rnn = new Module({
+      inputSize: sizes.inputSize,
+      hiddenSize: sizes.hidden,
+      batchFirst: true,
+      gradient,
+      seed: 1,
+    });
     variants.push(
       variant(
         `tfjs-lstm (${gradient})`,
@@ -126,9 +139,9 @@ function makeVariants(backend: string, sizes: Sizes, x: tf.Tensor, peers: Peers)
     );
   }
   if (withPeers) {
-    const rnn = new LSTM({ inputSize: sizes.inputSize, hiddenSize: sizes.hidden, batchFirst: true, seed: 1 });
+    const rnn = new Module({ inputSize: sizes.inputSize, hiddenSize: sizes.hidden, batchFirst: true, seed: 1 });
     const apply = (input: tf.Tensor) => rnn.forward(input)[0];
-    if (backend === 'wasm') {
+    if (backend === 'wasm' && cell === 'lstm') {
       // Before the SIMD loops: the fused kernels with their element-wise loops in JavaScript.
       const name = 'tfjs-lstm (manual, JS loops)';
       variants.push(variant(name, apply, rnn.parameters(), x, () => undefined, { simd: false }));
@@ -140,12 +153,13 @@ function makeVariants(backend: string, sizes: Sizes, x: tf.Tensor, peers: Peers)
     );
   }
   if (peers !== 'none') {
-    const layer = tf.layers.lstm({ units: sizes.hidden, returnSequences: true, recurrentActivation: 'sigmoid' });
+    // tf.layers.gru is reset_after=False (tfjs-layers has no other): a GRU of the same sizes and cost.
+    const layer = tf.layers[cell]({ units: sizes.hidden, returnSequences: true, recurrentActivation: 'sigmoid' });
     tf.tidy(() => void layer.apply(tf.zeros([1, sizes.steps, sizes.inputSize]))); // builds the weights
     const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
     variants.push(
       variant(
-        'tf.layers.lstm',
+        `tf.layers.${cell}`,
         (input) => layer.apply(input) as tf.Tensor,
         vars,
         x,
@@ -156,11 +170,17 @@ function makeVariants(backend: string, sizes: Sizes, x: tf.Tensor, peers: Peers)
   return variants;
 }
 
-async function benchBackend(backend: string, sizes: Sizes, repeats: number, peers: Peers = 'all'): Promise<Row[]> {
+async function benchBackend(
+  backend: string,
+  sizes: Sizes,
+  repeats: number,
+  peers: Peers = 'all',
+  cell: Cell = 'lstm',
+): Promise<Row[]> {
   await setupBackend(backend); // multi-threaded with --threads N (wasm only)
   const threads = Number(flag('threads') ?? 0);
   const x = tf.randomNormal([sizes.batch, sizes.steps, sizes.inputSize], 0, 1, 'float32', 1);
-  const variants = makeVariants(backend, sizes, x, peers);
+  const variants = makeVariants(backend, sizes, x, peers, cell);
   const times = variants.map(() => ({ forward: [] as number[], train: [] as number[] }));
   for (let round = -1; round < repeats; round++) {
     variants.forEach((v, k) => {
@@ -209,6 +229,7 @@ function torchTimes(
   sizes: Sizes,
   repeats: number,
   threads: number,
+  cell: Cell,
 ): { version: string; threads: number; forward: number[]; train: number[] } | null {
   const python = '/usr/bin/python3';
   try {
@@ -217,19 +238,21 @@ function torchTimes(
     return null;
   }
   const args = [sizes.batch, sizes.steps, sizes.inputSize, sizes.hidden, repeats, threads].map(String);
-  const r = JSON.parse(execFileSync(python, [path.join(__dirname, 'torch_bench.py'), ...args]).toString());
+  const script = path.join(__dirname, 'torch_bench.py');
+  const r = JSON.parse(execFileSync(python, [script, ...args, cell]).toString());
   return { version: r.torch, threads: r.threads, forward: r.forwardMs, train: r.trainMs };
 }
 
-function table(rows: Row[], torch: Row[]): string {
+function table(rows: Row[], torch: Row[], cell: Cell): string {
   // The ratio to PyTorch is against its faster configuration on this machine.
   const best = torch.length ? torch.reduce((a, b) => (b.trainMs < a.trainMs ? b : a)) : null;
+  const peerName = `tf.layers.${cell}`;
   const lines = [
-    '| backend | variant | forward ms | training step ms | peak tensor MB | forward vs tf.layers.lstm | training vs tf.layers.lstm | training / fastest PyTorch |',
+    `| backend | variant | forward ms | training step ms | peak tensor MB | forward vs ${peerName} | training vs ${peerName} | training / fastest PyTorch |`,
     '|---|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
-    const peer = rows.find((p) => p.backend === r.backend && p.variant === 'tf.layers.lstm') as Row;
+    const peer = rows.find((p) => p.backend === r.backend && p.variant === peerName) as Row;
     const fwd = `${(peer.forwardMs / r.forwardMs).toFixed(2)}x`;
     const train = `${(peer.trainMs / r.trainMs).toFixed(2)}x`;
     const vsTorch = best ? `${(r.trainMs / best.trainMs).toFixed(2)}` : 'n/a';
@@ -265,12 +288,12 @@ async function scaling(base: Sizes, repeats: number, backend: string): Promise<s
  * The rows of wasm on every core (at most 8), from a second process of this script, since one
  * process has one wasm build: none on a single core, without wasm, or in that process itself.
  */
-function threadedWasmRows(backends: string[], sizes: Sizes, repeats: number): Row[] {
+function threadedWasmRows(backends: string[], sizes: Sizes, repeats: number, cell: Cell): Row[] {
   const threads = Math.min(os.cpus().length, 8);
   if (flag('threads') !== undefined || !backends.includes('wasm') || threads < 2) return [];
   const { batch, steps, inputSize, hidden } = sizes;
   const args = [batch, steps, inputSize, hidden, repeats, threads].map(String);
-  const script = [...process.execArgv, __filename, '--backends', 'wasm', '--rows-json'];
+  const script = [...process.execArgv, __filename, '--backends', 'wasm', '--rows-json', '--cells', cell];
   ['batch', 'steps', 'input', 'hidden', 'repeats', 'threads'].forEach((name, k) => script.push(`--${name}`, args[k]));
   const out = execFileSync(process.execPath, script, { stdio: ['ignore', 'pipe', 'inherit'] }).toString();
   return JSON.parse(out.trim().split('\n').pop() as string) as Row[];
@@ -301,6 +324,48 @@ async function streamingReport(backends: string[], repeats: number): Promise<str
   return `Streaming: input 64, hidden 128, one layer; medians of ${repeats} rounds\n\n${streamingTable(rows)}\n\n${[...notes].join('\n\n')}`;
 }
 
+/**
+ * One cell's table: tfjs-lstm's module against tf.layers' layer on each backend (and wasm on every
+ * core), and PyTorch's module with 1 and 2 threads.
+ */
+async function cellReport(cell: Cell, backends: string[], sizes: Sizes, repeats: number): Promise<string> {
+  console.log(cell.toUpperCase());
+  // PyTorch runs, with 1 and with 2 threads, before each block of tfjs rows (a backend, then
+  // the threaded wasm) and after the last; its medians pool all those runs, so that they span
+  // the same stretch of time as the tfjs rows (this machine's speed drifts within minutes).
+  const torchRuns: NonNullable<ReturnType<typeof torchTimes>>[][] = [[], []];
+  const sampleTorch = () =>
+    [1, 2].forEach((threads, k) => {
+      const run = torchTimes(sizes, repeats, threads, cell);
+      if (!run) return;
+      torchRuns[k].push(run);
+      console.log(
+        `PyTorch, ${threads} thread(s): forward ${median(run.forward).toFixed(1)} ms, training ${median(run.train).toFixed(1)} ms`,
+      );
+    });
+  const rows: Row[] = [];
+  for (const backend of backends) {
+    sampleTorch();
+    rows.push(...(await benchBackend(backend, sizes, repeats, 'all', cell)));
+  }
+  sampleTorch();
+  const threaded = threadedWasmRows(backends, sizes, repeats, cell);
+  if (threaded.length) sampleTorch();
+  rows.push(...threaded);
+  const module = cell === 'gru' ? 'GRU' : 'LSTM';
+  const torch: Row[] = torchRuns
+    .filter((runs) => runs.length)
+    .map((runs) => ({
+      backend: `cpu, ${runs[0].threads} thread${runs[0].threads > 1 ? 's' : ''}`,
+      variant: `PyTorch ${runs[0].version} nn.${module}`,
+      forwardMs: median(runs.flatMap((r) => r.forward)),
+      trainMs: median(runs.flatMap((r) => r.train)),
+    }));
+  if (!torch.length)
+    console.log('PyTorch: not installed (apt-get install -y python3-torch libopenblas0-pthread); its rows are skipped');
+  return `${module}\n\n${table(rows, torch, cell)}`;
+}
+
 async function main(): Promise<void> {
   const sizes: Sizes = {
     batch: Number(flag('batch') ?? 32),
@@ -309,6 +374,7 @@ async function main(): Promise<void> {
     hidden: Number(flag('hidden') ?? 128),
   };
   const repeats = Number(flag('repeats') ?? 9);
+  const cells = (flag('cells') ?? 'lstm,gru').split(',') as Cell[];
   const describe = `batch ${sizes.batch}, sequence ${sizes.steps}, input ${sizes.inputSize}, hidden ${sizes.hidden}; medians of ${repeats}`;
   let report: string;
   if (process.argv.includes('--streaming-json')) {
@@ -321,7 +387,7 @@ async function main(): Promise<void> {
   }
   if (process.argv.includes('--rows-json')) {
     // the second process of threadedWasmRows
-    console.log(JSON.stringify(await benchBackend('wasm', sizes, repeats, 'tf.layers')));
+    console.log(JSON.stringify(await benchBackend('wasm', sizes, repeats, 'tf.layers', cells[0])));
     return;
   }
   if (process.argv.includes('--streaming')) {
@@ -333,42 +399,12 @@ async function main(): Promise<void> {
   } else {
     console.log(describe);
     const backends = (flag('backends') ?? presentBackends().join(',')).split(',');
-    // PyTorch runs, with 1 and with 2 threads, before each block of tfjs rows (a backend, then
-    // the threaded wasm) and after the last; its medians pool all those runs, so that they span
-    // the same stretch of time as the tfjs rows (this machine's speed drifts within minutes).
-    const torchRuns: NonNullable<ReturnType<typeof torchTimes>>[][] = [[], []];
-    const sampleTorch = () =>
-      [1, 2].forEach((threads, k) => {
-        const run = torchTimes(sizes, repeats, threads);
-        if (!run) return;
-        torchRuns[k].push(run);
-        console.log(
-          `PyTorch, ${threads} thread(s): forward ${median(run.forward).toFixed(1)} ms, training ${median(run.train).toFixed(1)} ms`,
-        );
-      });
-    const rows: Row[] = [];
-    for (const backend of backends) {
-      sampleTorch();
-      rows.push(...(await benchBackend(backend, sizes, repeats)));
+    const sections: string[] = [];
+    for (const cell of cells) sections.push(await cellReport(cell, backends, sizes, repeats));
+    report = `${describe}\n\n${sections.join('\n\n')}`;
+    if (cells.includes('lstm') && !process.argv.includes('--no-streaming')) {
+      report += `\n\n${await streamingReport(backends, repeats)}`;
     }
-    sampleTorch();
-    const threaded = threadedWasmRows(backends, sizes, repeats);
-    if (threaded.length) sampleTorch();
-    rows.push(...threaded);
-    const torch: Row[] = torchRuns
-      .filter((runs) => runs.length)
-      .map((runs) => ({
-        backend: `cpu, ${runs[0].threads} thread${runs[0].threads > 1 ? 's' : ''}`,
-        variant: `PyTorch ${runs[0].version}`,
-        forwardMs: median(runs.flatMap((r) => r.forward)),
-        trainMs: median(runs.flatMap((r) => r.train)),
-      }));
-    if (!torch.length)
-      console.log(
-        'PyTorch: not installed (apt-get install -y python3-torch libopenblas0-pthread); its rows are skipped',
-      );
-    report = `${describe}\n\n${table(rows, torch)}`;
-    if (!process.argv.includes('--no-streaming')) report += `\n\n${await streamingReport(backends, repeats)}`;
   }
   console.log(`\n${report}`);
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""PyTorch's nn.LSTM timed the way bench/run.ts times tfjs-lstm: forward (no grad) and a training
-step (forward, backward, Adam update) on loss = mean(output ** 2), batch-first input.
+"""PyTorch's nn.LSTM (or nn.GRU, with a seventh argument "gru") timed the way bench/run.ts times
+tfjs-lstm: forward (no grad) and a training step (forward, backward, Adam update) on
+loss = mean(output ** 2), batch-first input.
 Prints one JSON line: {"torch": version, "threads": n, "forwardMs": [...], "trainMs": [...]}."""
 import json
 import sys
@@ -9,9 +10,10 @@ import time
 import torch
 
 batch, steps, input_size, hidden, repeats, threads = (int(v) for v in sys.argv[1:7])
+cell = sys.argv[7] if len(sys.argv) > 7 else "lstm"
 torch.set_num_threads(threads)
 torch.manual_seed(0)
-lstm = torch.nn.LSTM(input_size, hidden, batch_first=True)
+lstm = (torch.nn.GRU if cell == "gru" else torch.nn.LSTM)(input_size, hidden, batch_first=True)
 opt = torch.optim.Adam(lstm.parameters(), lr=1e-3)
 x = torch.randn(batch, steps, input_size)
 

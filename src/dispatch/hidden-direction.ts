@@ -5,7 +5,9 @@ import { gruBackward, gruForward, GRUStepCache } from '../ops/gru';
 import { rnnBackward, rnnForward, RNNStepCache } from '../ops/rnn';
 import { SequenceOptions } from '../ops/sequence';
 import { CellWeights, weightList, weightsFromList } from '../ops/weights';
+import { hasFusedKernels } from '../kernels/register';
 import { emptyBatch, packedCustomGrad } from './direction-grad';
+import { fusedHiddenDirection } from './fused-hidden-direction';
 import type { GradientMode } from './lstm-direction';
 
 /** Options of `gruDirection` and `rnnDirection`: the sequence's, and the gradient mode. */
@@ -26,6 +28,8 @@ export interface HiddenDirectionResult {
  * the gradients in `weightList` order after (x, h0).
  */
 interface HiddenCellOps<C extends Record<string, tf.Tensor>> {
+  /** The `nonlinearity` of the fused kernels' RNN; undefined: their GRU. */
+  kernel: Nonlinearity | undefined;
   fields: readonly (keyof C)[];
   forward(
     x: tf.Tensor,
@@ -44,6 +48,7 @@ interface HiddenCellOps<C extends Record<string, tf.Tensor>> {
 }
 
 const GRU_OPS: HiddenCellOps<{ [K in keyof GRUStepCache]: tf.Tensor }> = {
+  kernel: undefined,
   fields: ['r', 'z', 'n', 'hn', 'hPrev'],
   forward: gruForward,
   backward(dOutput, dhN, x, w, cache, options) {
@@ -54,6 +59,7 @@ const GRU_OPS: HiddenCellOps<{ [K in keyof GRUStepCache]: tf.Tensor }> = {
 
 function rnnOps(nonlinearity: Nonlinearity): HiddenCellOps<{ [K in keyof RNNStepCache]: tf.Tensor }> {
   return {
+    kernel: nonlinearity,
     fields: ['h', 'hPrev'],
     forward: (x, h0, w, options) => rnnForward(x, h0, w, nonlinearity, options),
     backward(dOutput, dhN, x, w, cache, options) {
@@ -136,7 +142,13 @@ function hiddenDirection<C extends Record<string, tf.Tensor>>(
     const [output, hN] = emptyBatch(x, [h0], weightList(w));
     return { output, hN };
   }
-  if (!tf.engine().isTapeOn() || options.gradient === 'autodiff') {
+  const taping = tf.engine().isTapeOn();
+  // cpu and wasm: the fused kernels, whose gradient is the hand-derived BPTT (not with a mask on
+  // the device: they take lengths as numbers).
+  if (hasFusedKernels() && !options.validSteps && (!taping || options.gradient !== 'autodiff')) {
+    return fusedHiddenDirection(x, h0, w, ops.kernel, options);
+  }
+  if (!taping || options.gradient === 'autodiff') {
     const { output, hN } = ops.forward(x, h0, w, options);
     return { output, hN };
   }

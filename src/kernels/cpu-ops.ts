@@ -39,6 +39,16 @@ export function cpuOps(backend: CpuBackend): KernelOps<CpuMat> {
     empty: (rows, cols) => mat(rows, cols),
     data: (m) => m.values,
     matMul: (a, b) => mat(a.rows, b.cols, matMulJs(a.values, b.values, a.rows, a.cols, b.cols, blockSize)),
+    matMulInto(a, b, bias, into) {
+      into.values.set(matMulJs(a.values, b.values, a.rows, a.cols, b.cols, blockSize));
+      if (bias) addRows(into.values, bias.values);
+      return into;
+    },
+    activate(m, kind) {
+      const v = m.values;
+      if (kind === 'tanh') for (let k = 0; k < v.length; k++) v[k] = tanh(v[k]);
+      else for (let k = 0; k < v.length; k++) v[k] = sigmoid(v[k]);
+    },
     transpose: (a) => mat(a.cols, a.rows, transposeJs(a.values, a.rows, a.cols)),
     gateWeights(weightIh, weightHh, bias) {
       const gates = weightIh.rows;
@@ -54,6 +64,12 @@ export function cpuOps(backend: CpuBackend): KernelOps<CpuMat> {
     output: (m, shape) => backend.makeTensorInfo(shape, 'float32', m.values),
     loops: jsLoops,
   };
+}
+
+/** `bias` added to each row of m, in place. */
+function addRows(m: Float32Array, bias: Float32Array): void {
+  const cols = bias.length;
+  for (let row = 0; row < m.length; row += cols) for (let j = 0; j < cols; j++) m[row + j] += bias[j];
 }
 
 /** z + b, then sigmoid for i, f, o and tanh for g, in place. */

@@ -218,6 +218,83 @@ export interface LstmWebglCellInputs {
   c: tf.TensorInfo;
 }
 
+/**
+ * One GRU layer direction's forward over a whole sequence, as one kernel (`gruForwardKernel`):
+ * outputs [output [T, N, H], hN [N, H]]. For training it also fills the cache given as inputs
+ * (`gates`, `hPrev`, made empty by `HIDDEN_CACHE`; inputs, not outputs, for the reason
+ * `lstmCacheKernel` gives). Its registered gradient (hidden-gradient.ts) is the hand-derived BPTT.
+ */
+export const GRU_FORWARD = 'TfjsGruForward';
+
+/** Attributes of the GRU and RNN kernels: the sequence's. */
+export type HiddenForwardAttrs = LstmSequenceAttrs;
+
+/** Inputs of the GRU and RNN forward kernels. */
+export interface HiddenForwardInputs {
+  /** [T, N, I], padding already zeroed. */
+  x: tf.TensorInfo;
+  /** [N, H] */
+  h0: tf.TensorInfo;
+  weightIh: tf.TensorInfo;
+  weightHh: tf.TensorInfo;
+  biasIh?: tf.TensorInfo;
+  biasHh?: tf.TensorInfo;
+  /**
+   * For training, the cache the kernel fills, each indexed by time: `gates` [T, N, 4H] (the GRU's
+   * r, z, n and hn = W_hn h + b_hn) and `hPrev` [T, N, H] (h_{t-1}; the RNN's only cache, beside
+   * its output).
+   */
+  gates?: tf.TensorInfo;
+  hPrev?: tf.TensorInfo;
+}
+
+/** What the GRU forward's registered gradient saves, in this order. */
+export const GRU_FORWARD_SAVED = ['x', 'weightIh', 'weightHh', 'gates', 'hPrev'] as const;
+/** What the RNN forward's registered gradient saves: these inputs, then its output. */
+export const RNN_FORWARD_SAVED = ['x', 'weightIh', 'weightHh', 'hPrev'] as const;
+
+/** Empty tensors of the given shapes, for a forward kernel to fill (its cache). No inputs. */
+export const HIDDEN_CACHE = 'TfjsHiddenCache';
+
+/**
+ * BPTT for `GRU_FORWARD` (`gruBackwardKernel`): outputs [dXZ [T N, 3H], dHZ [T N, 3H], dh0,
+ * dBiasIh [3H], dBiasHh [3H]]: the gradients of the input's and the recurrent product's
+ * pre-activations (x W_ih^T + b_ih and h W_hh^T + b_hh) at every step, from which the weights'
+ * follow, and their column sums, the biases'.
+ */
+export const GRU_BACKWARD = 'TfjsGruBackward';
+
+export interface GruBackwardInputs {
+  dOutput: tf.TensorInfo;
+  dhN: tf.TensorInfo;
+  weightHh: tf.TensorInfo;
+  gates: tf.TensorInfo;
+  hPrev: tf.TensorInfo;
+}
+
+/**
+ * One Elman RNN layer direction's forward (`rnnForwardKernel`): outputs [output, hN]; for training
+ * it fills `hPrev` (h_t itself is the output, at the steps the backward reads).
+ */
+export const RNN_FORWARD = 'TfjsRnnForward';
+
+export interface RnnForwardAttrs extends LstmSequenceAttrs {
+  nonlinearity: 'tanh' | 'relu';
+}
+
+/**
+ * BPTT for `RNN_FORWARD` (`rnnBackwardKernel`): outputs [dA [T N, H], dh0, dBias [H]]: the
+ * pre-activation's gradients at every step, and their column sums (the gradient of each bias).
+ */
+export const RNN_BACKWARD = 'TfjsRnnBackward';
+
+export interface RnnBackwardInputs {
+  dOutput: tf.TensorInfo;
+  dhN: tf.TensorInfo;
+  weightHh: tf.TensorInfo;
+  output: tf.TensorInfo;
+}
+
 /** Each kernel's inputs and attributes, by name: what run-kernel.ts types its calls with. */
 export interface LstmKernels {
   [LSTM_FORWARD]: { inputs: LstmForwardInputs; attrs: LstmForwardAttrs };
@@ -236,6 +313,11 @@ export interface LstmKernels {
     attrs: Record<string, never>;
   };
   [LSTM_WEBGL_UNPACKED]: { inputs: { x: tf.TensorInfo }; attrs: Record<string, never> };
+  [GRU_FORWARD]: { inputs: HiddenForwardInputs; attrs: HiddenForwardAttrs };
+  [HIDDEN_CACHE]: { inputs: Record<string, never>; attrs: { shapes: number[][] } };
+  [GRU_BACKWARD]: { inputs: GruBackwardInputs; attrs: LstmSequenceAttrs };
+  [RNN_FORWARD]: { inputs: HiddenForwardInputs; attrs: RnnForwardAttrs };
+  [RNN_BACKWARD]: { inputs: RnnBackwardInputs; attrs: RnnForwardAttrs };
 }
 
 export type LstmKernelName = keyof LstmKernels;

@@ -37,6 +37,14 @@ export interface KernelOps<M extends Mat = Mat> {
   data(m: M): Float32Array;
   /** A B */
   matMul(a: M, b: M): M;
+  /**
+   * A B + bias (a [cols] row added to every row), into `into` ([a.rows, b.cols]) where the backend
+   * can (a sequence reuses one buffer for every step), else into a new matrix. The caller releases
+   * the result if it is not `into`.
+   */
+  matMulInto(a: M, b: M, bias: M | null, into: M): M;
+  /** sigmoid or tanh of every value of m, in place. */
+  activate(m: M, kind: 'sigmoid' | 'tanh'): void;
   transpose(a: M): M;
   /** Prepares W_ih [4H, I], W_hh [4H, P] and the summed bias for `gates`. */
   gateWeights(weightIh: M, weightHh: M, bias: Float32Array | null): GateWeights<M>;

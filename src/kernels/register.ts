@@ -3,6 +3,9 @@ import * as tf from '@tensorflow/tfjs';
 import { cpuOps } from './cpu-ops';
 import { FUSED_KERNELS_FLAG, SIMD_LOOPS_FLAG } from './flags';
 import {
+  GRU_BACKWARD,
+  GRU_FORWARD,
+  HIDDEN_CACHE,
   LSTM_BACKWARD,
   LSTM_CACHE,
   LSTM_FORWARD,
@@ -10,7 +13,12 @@ import {
   LSTM_PREPARE,
   LSTM_PRODUCT,
   LSTM_STEP,
+  RNN_BACKWARD,
+  RNN_FORWARD,
 } from './kernel-names';
+import { gruBackwardKernel, gruForwardKernel, hiddenCacheKernel } from './gru-kernel';
+import { registerHiddenGradients } from './hidden-gradient';
+import { rnnBackwardKernel, rnnForwardKernel } from './rnn-kernel';
 import { KernelOps, Mat } from './kernel-ops';
 import { lstmBackwardKernel } from './lstm-backward-kernel';
 import { lstmCacheKernel, lstmForwardKernel, lstmPrepareKernel } from './lstm-forward-kernel';
@@ -62,6 +70,21 @@ function register(): void {
     registerKernel(LSTM_BACKWARD, backendName, ({ inputs, backend, attrs }) =>
       lstmBackwardKernel(opsOf(makeOps, backend), inputs, attrs),
     );
+    registerKernel(GRU_FORWARD, backendName, ({ inputs, backend, attrs }) =>
+      gruForwardKernel(opsOf(makeOps, backend), inputs, attrs),
+    );
+    registerKernel(GRU_BACKWARD, backendName, ({ inputs, backend, attrs }) =>
+      gruBackwardKernel(opsOf(makeOps, backend), inputs, attrs),
+    );
+    registerKernel(HIDDEN_CACHE, backendName, ({ backend, attrs }) =>
+      hiddenCacheKernel(opsOf(makeOps, backend), attrs.shapes),
+    );
+    registerKernel(RNN_FORWARD, backendName, ({ inputs, backend, attrs }) =>
+      rnnForwardKernel(opsOf(makeOps, backend), inputs, attrs),
+    );
+    registerKernel(RNN_BACKWARD, backendName, ({ inputs, backend, attrs }) =>
+      rnnBackwardKernel(opsOf(makeOps, backend), inputs, attrs),
+    );
     registerKernel(LSTM_PRODUCT, backendName, ({ inputs, backend, attrs }) => {
       const ops = opsOf(makeOps, backend);
       const { a, b } = inputs;
@@ -73,6 +96,7 @@ function register(): void {
     });
   }
   registerLstmGradients();
+  registerHiddenGradients();
 }
 
 /** The first `split` columns of c, and the rest, as two new matrices. */

@@ -47,15 +47,20 @@ export function registerKernel<K extends LstmKernelName>(
   tf.registerKernel({ kernelName: name, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
 }
 
-/** The gradient of kernel `name`, given its declared attributes (tfjs' `registerGradient`). */
+/**
+ * The gradient of kernel `name`, given its declared attributes (tfjs' `registerGradient`): `saved`
+ * holds the inputs named in `inputsToSave`, then the outputs `outputsToSave` marks.
+ */
 export function registerGradient<K extends LstmKernelName>(
   name: K,
   inputsToSave: readonly (keyof Inputs<K> & string)[],
   gradFunc: (dy: (tf.Tensor | null)[], saved: tf.Tensor[], attrs: Attrs<K>) => ReturnType<tf.GradFunc>,
+  outputsToSave?: boolean[],
 ): void {
   tf.registerGradient({
     kernelName: name,
     inputsToSave: [...inputsToSave],
+    outputsToSave,
     gradFunc: (dy, saved, attrs) => gradFunc(dy as (tf.Tensor | null)[], saved, attrs as unknown as Attrs<K>),
   });
 }

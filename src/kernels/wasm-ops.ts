@@ -5,7 +5,7 @@ import { KernelOps, Mat, stackGateWeights } from './kernel-ops';
 import { lstmSimd } from './simd/lstm-simd';
 import { simdLoops, WasmHeap } from './simd/simd-loops';
 import { jsLoops } from './step-loops';
-import { TANH_SMALL_LIMIT, tanhSmall } from './tanh';
+import { TANH_SMALL_LIMIT, tanhJs, tanhSmall } from './tanh';
 
 /** What the kernels use of tfjs-backend-wasm's BackendWasm. */
 interface WasmBackend {
@@ -177,6 +177,25 @@ export function wasmOps(backend: WasmBackend): KernelOps<WasmMat> {
         a.rows,
         b.cols,
       ),
+    matMulInto(a, b, bias, into) {
+      if (product) {
+        product(a, b, bias, into);
+        return into;
+      }
+      const inputs: Record<string, tf.TensorInfo> = {
+        a: shaped(a, [1, a.rows, a.cols]),
+        b: shaped(b, [1, b.rows, b.cols]),
+      };
+      if (bias) inputs.bias = shaped(bias, [bias.cols]);
+      const attrs = { transposeA: false, transposeB: false, activation: 'linear' };
+      return wrap(fusedMatMulK({ inputs, backend, attrs }), a.rows, b.cols);
+    },
+    activate(m, kind) {
+      const v = view(m);
+      if (simd) simd.activate(v.byteOffset, v.length, kind === 'tanh' ? 1 : 0);
+      else if (kind === 'tanh') for (let k = 0; k < v.length; k++) v[k] = tanhJs(v[k]);
+      else for (let k = 0; k < v.length; k++) v[k] = 1 / (1 + Math.exp(-v[k]));
+    },
     transpose: (a) => wrap(transposeK({ inputs: { x: shaped(a) }, backend, attrs: { perm: [1, 0] } }), a.cols, a.rows),
     gateWeights(weightIh, weightHh, bias) {
       const gates = weightIh.rows;

@@ -6,6 +6,8 @@ import { LSTM_SIMD_WASM, LSTM_SIMD_WASM_SHARED } from './lstm-simd-binary';
  * counts of float32 elements. See the .wat file for what each computes.
  */
 export interface LstmSimd {
+  /** n values at p in place: tanh when isTanh is 1, else sigmoid (the GRU and RNN kernels' activations). */
+  activate(p: number, n: number, isTanh: number): void;
   /** z [rows, 4 hidden] in place: sigmoid of its i, f and o blocks, tanh of its g block. */
   gate_activations(z: number, rows: number, hidden: number): void;
   /** cNew = f c + i g, tanhC = tanh(cNew), r = o tanhC, from the activations a. */

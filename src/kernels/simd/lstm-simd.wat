@@ -112,6 +112,10 @@
       (local.set $p (i32.add (local.get $p) (i32.const 4)))
       (br $tail))))
 
+  ;; n values at $p in place: tanh when $isTanh, else sigmoid (the GRU and RNN kernels' activations).
+  (func (export "activate") (param $p i32) (param $n i32) (param $isTanh i32)
+    (call $activateBlock (local.get $p) (local.get $n) (local.get $isTanh)))
+
   ;; ---- forward
 
   ;; The gate activations of z [rows, 4 hidden], in place: sigmoid for i, f and o, tanh for g.
