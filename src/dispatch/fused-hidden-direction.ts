@@ -41,7 +41,8 @@ export function fusedHiddenDirection(
           [steps, batch, 4 * hidden],
           [steps, batch, hidden],
         ];
-    const cache = runKernel(HIDDEN_CACHE, {}, { shapes });
+    // Zeros with lengths: rows the kernel leaves unwritten still meet the weights' gradient products.
+    const cache = runKernel(HIDDEN_CACHE, {}, { shapes, zeros: Boolean(options.lengths) });
     if (nonlinearity) [inputs.hPrev] = cache;
     else [inputs.gates, inputs.hPrev] = cache;
   }

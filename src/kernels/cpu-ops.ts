@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 
 import { KernelOps, Mat, stackGateWeights } from './kernel-ops';
 import { matMulJs, transposeJs } from './matmul-js';
+import { jsGruLoops } from './gru-loops';
 import { jsLoops } from './step-loops';
 
 /** What the kernels use of tfjs-backend-cpu's MathBackendCPU. */
@@ -63,6 +64,7 @@ export function cpuOps(backend: CpuBackend): KernelOps<CpuMat> {
     release: () => undefined,
     output: (m, shape) => backend.makeTensorInfo(shape, 'float32', m.values),
     loops: jsLoops,
+    gruLoops: jsGruLoops,
   };
 }
 

@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 
 import { GruBackwardInputs, HiddenForwardAttrs, HiddenForwardInputs, LstmSequenceAttrs } from './kernel-names';
 import { KernelOps, Mat } from './kernel-ops';
+import { lengthsOf, validRuns } from './sequence-rows';
 
 /**
  * One GRU layer direction over a whole sequence as two kernels, the forward that fills a cache and
@@ -13,19 +14,20 @@ import { KernelOps, Mat } from './kernel-ops';
  */
 
 /**
- * The `HIDDEN_CACHE` kernel: zero-filled tensors of the given shapes, which a forward kernel then
- * fills (zeros, so that rows a sequence does not have hold no stale memory).
+ * The `HIDDEN_CACHE` kernel: tensors of the given shapes for a forward kernel to fill; zero-filled
+ * with `zeros` (variable lengths: the rows of steps a sequence does not have stay unwritten, and
+ * the weights' gradient products read them, times zero), else left uninitialised.
  */
-export function hiddenCacheKernel<M extends Mat>(ops: KernelOps<M>, shapes: number[][]): tf.TensorInfo[] {
+export function hiddenCacheKernel<M extends Mat>(
+  ops: KernelOps<M>,
+  shapes: number[][],
+  zeros: boolean,
+): tf.TensorInfo[] {
   return shapes.map((shape) => {
     const cols = shape[shape.length - 1];
-    return ops.output(ops.zeros(shape.reduce((a, b) => a * b, 1) / cols, cols), shape);
+    const rows = shape.reduce((a, b) => a * b, 1) / cols;
+    return ops.output(zeros ? ops.zeros(rows, cols) : ops.empty(rows, cols), shape);
   });
-}
-
-/** Valid length of each batch entry: `lengths`, or T for every entry when it is empty. */
-export function lengthsOf(attrs: LstmSequenceAttrs, batch: number, steps: number): number[] {
-  return attrs.lengths.length ? attrs.lengths : new Array<number>(batch).fill(steps);
 }
 
 /**
@@ -52,8 +54,8 @@ export function biasValues<M extends Mat>(ops: KernelOps<M>, info: tf.TensorInfo
 /**
  * The GRU forward: r = σ(xr + hr), z = σ(xz + hz), n = tanh(xn + r hn), h' = (h - n) z + n, with
  * [xr | xz | xn] = x W_ih^T + b_ih (all steps at once) and [hr | hz | hn] = h W_hh^T + b_hh (one
- * product a step, into one buffer). The activations run over whole buffers (`ops.activate`: SIMD
- * on wasm). Sequences past their length keep their state and output zeros.
+ * product a step, into one buffer); the rest is one loop (`ops.gruLoops`: SIMD on wasm) over each
+ * run of rows that have the step. Sequences past their length keep their state and output zeros.
  */
 export function gruForwardKernel<M extends Mat>(
   ops: KernelOps<M>,
@@ -78,98 +80,31 @@ export function gruForwardKernel<M extends Mat>(
   // The cache, when given: the kernel's out-parameters (see HIDDEN_CACHE).
   const cacheGates = inputs.gates ? ops.input(inputs.gates, steps * batch, 4 * hidden) : null;
   const cacheHPrev = inputs.hPrev ? ops.input(inputs.hPrev, steps * batch, hidden) : null;
-  // Each step's recurrent product, r and z side by side, and n: one buffer each for every step.
+  // Each step's recurrent product, into one buffer for every step.
   const hzBuffer = ops.empty(batch, gates);
-  const rz = ops.empty(batch, 2 * hidden);
-  const n = ops.empty(batch, hidden);
 
   for (let s = 0; s < steps; s++) {
     const t = attrs.reverse ? steps - 1 - s : s;
     const hz = ops.matMulInto(h, kernelHh, biasHh, hzBuffer);
     // Views taken after the product, which may have moved the wasm heap.
-    const xzv = ops.data(xz);
-    const x0 = t * batch * gates;
-    preActivations(xzv, ops.data(hz), ops.data(rz), x0, batch, hidden);
-    ops.activate(rz, 'sigmoid');
-    candidate(xzv, ops.data(hz), ops.data(rz), ops.data(n), x0, batch, hidden);
-    ops.activate(n, 'tanh');
-    const cache = cacheGates && cacheHPrev ? { gates: ops.data(cacheGates), hPrev: ops.data(cacheHPrev) } : null;
-    gruCommit(t, lengths, ops.data(rz), ops.data(n), ops.data(hz), ops.data(h), ops.data(output), cache, hidden);
+    const [xzv, hzv, hv, out] = [ops.data(xz), ops.data(hz), ops.data(h), ops.data(output)];
+    const [cg, ch] = [cacheGates && ops.data(cacheGates), cacheHPrev && ops.data(cacheHPrev)];
+    for (const [b0, b1] of validRuns(t, lengths)) {
+      const row = t * batch + b0;
+      ops.gruLoops.forward(
+        xzv.subarray(row * gates),
+        hzv.subarray(b0 * gates),
+        hv.subarray(b0 * hidden),
+        out.subarray(row * hidden),
+        cg && ch ? { gates: cg.subarray(row * 4 * hidden), hPrev: ch.subarray(row * hidden) } : null,
+        b1 - b0,
+        hidden,
+      );
+    }
     if (hz !== hzBuffer) ops.release(hz);
   }
-  [xz, kernelHh, hzBuffer, rz, n].forEach((m) => ops.release(m));
+  [xz, kernelHh, hzBuffer].forEach((m) => ops.release(m));
   return [ops.output(output, [steps, batch, hidden]), ops.output(h, [batch, hidden])];
-}
-
-// Each loop is a small function of its own, as in step-loops.ts: V8 optimises those far better.
-
-/** rz = [xr + hr | xz + hz] for every row of the step (rows without the step are never committed). */
-function preActivations(
-  xz: Float32Array,
-  hz: Float32Array,
-  rz: Float32Array,
-  x0: number,
-  batch: number,
-  hidden: number,
-): void {
-  const gates = 3 * hidden;
-  for (let b = 0; b < batch; b++) {
-    for (let j = 0, xo = x0 + b * gates, ho = b * gates, o = 2 * b * hidden; j < 2 * hidden; j++) {
-      rz[o + j] = xz[xo + j] + hz[ho + j];
-    }
-  }
-}
-
-/** n's pre-activation xn + r hn. */
-function candidate(
-  xz: Float32Array,
-  hz: Float32Array,
-  rz: Float32Array,
-  n: Float32Array,
-  x0: number,
-  batch: number,
-  hidden: number,
-): void {
-  const gates = 3 * hidden;
-  for (let b = 0; b < batch; b++) {
-    const [xo, ho, ro, o] = [x0 + b * gates + 2 * hidden, b * gates + 2 * hidden, 2 * b * hidden, b * hidden];
-    for (let j = 0; j < hidden; j++) n[o + j] = xz[xo + j] + rz[ro + j] * hz[ho + j];
-  }
-}
-
-/**
- * h' = (h - n) z + n for the sequences that have step t, into h and the output, and the step's
- * cache (r, z, n, hn and h_{t-1}).
- */
-function gruCommit(
-  t: number,
-  lengths: readonly number[],
-  rz: Float32Array,
-  n: Float32Array,
-  hz: Float32Array,
-  h: Float32Array,
-  output: Float32Array,
-  cache: { gates: Float32Array; hPrev: Float32Array } | null,
-  hidden: number,
-): void {
-  const batch = lengths.length;
-  for (let b = 0; b < batch; b++) {
-    if (t >= lengths[b]) continue;
-    const row = t * batch + b;
-    const [ro, so, ho, co] = [2 * b * hidden, b * hidden, b * 3 * hidden + 2 * hidden, row * 4 * hidden];
-    if (cache) {
-      cache.hPrev.set(h.subarray(so, so + hidden), row * hidden);
-      cache.gates.set(rz.subarray(ro, ro + 2 * hidden), co);
-      cache.gates.set(n.subarray(so, so + hidden), co + 2 * hidden);
-      cache.gates.set(hz.subarray(ho, ho + hidden), co + 3 * hidden);
-    }
-    for (let j = 0; j < hidden; j++) {
-      const nj = n[so + j];
-      const hNew = (h[so + j] - nj) * rz[ro + hidden + j] + nj;
-      h[so + j] = hNew;
-      output[row * hidden + j] = hNew;
-    }
-  }
 }
 
 /**
@@ -193,104 +128,59 @@ export function gruBackwardKernel<M extends Mat>(
   const hPrev = ops.input(inputs.hPrev, rows, hidden);
   const dh = ops.zeros(batch, hidden);
   ops.data(dh).set(ops.data(ops.input(inputs.dhN, batch, hidden)));
-  // Rows of the steps a sequence does not have stay zero.
-  const dXZ = ops.zeros(rows, gates);
-  const dHZ = ops.zeros(rows, gates);
+  // Rows of the steps a sequence does not have stay zero; without lengths every row is written.
+  const full = attrs.lengths.length === 0;
+  const dXZ = full ? ops.empty(rows, gates) : ops.zeros(rows, gates);
+  const dHZ = full ? ops.empty(rows, gates) : ops.zeros(rows, gates);
   const dHZt = ops.zeros(batch, gates);
   const dhDirect = ops.zeros(batch, hidden);
   const backBuffer = ops.empty(batch, hidden);
-  // The biases' gradients, summed as the steps go (in float64): the column sums of dXZ and dHZ.
-  const dBias = { ih: new Float64Array(gates), hh: new Float64Array(gates) };
+  const [dBiasIh, dBiasHh] = [ops.zeros(1, gates), ops.zeros(1, gates)];
 
   for (let s = steps - 1; s >= 0; s--) {
     const t = attrs.reverse ? steps - 1 - s : s;
-    gruStepGradients(
-      t,
-      lengths,
-      ops.data(dOutput),
-      ops.data(cache),
-      ops.data(hPrev),
-      ops.data(dh),
-      ops.data(dHZt),
-      ops.data(dhDirect),
-      ops.data(dXZ),
-      ops.data(dHZ),
-      dBias,
-      hidden,
-    );
+    const runs = validRuns(t, lengths);
+    const [dov, dhv, cv, hpv] = [ops.data(dOutput), ops.data(dh), ops.data(cache), ops.data(hPrev)];
+    const [dz, dd, dx, dy] = [ops.data(dHZt), ops.data(dhDirect), ops.data(dXZ), ops.data(dHZ)];
+    if (runs.length !== 1 || runs[0][1] - runs[0][0] !== batch) {
+      // Sequences without step t: dh passes through, and nothing comes back through the product.
+      dz.fill(0);
+      dd.set(dhv);
+    }
+    for (const [b0, b1] of runs) {
+      const row = t * batch + b0;
+      ops.gruLoops.gradients(
+        dov.subarray(row * hidden),
+        dhv.subarray(b0 * hidden),
+        cv.subarray(row * 4 * hidden),
+        hpv.subarray(row * hidden),
+        {
+          dHZt: dz.subarray(b0 * gates),
+          dhDirect: dd.subarray(b0 * hidden),
+          dXZ: dx.subarray(row * gates),
+          dHZ: dy.subarray(row * gates),
+        },
+        { ih: ops.data(dBiasIh), hh: ops.data(dBiasHh) },
+        b1 - b0,
+        hidden,
+      );
+    }
     // dh_{t-1} = dhNew z + dHZ_t W_hh (the product is zero for the rows without step t).
     const back = ops.matMulInto(dHZt, weightHh, null, backBuffer);
-    const [dhv, bv, dd] = [ops.data(dh), ops.data(back), ops.data(dhDirect)];
-    for (let k = 0; k < dhv.length; k++) dhv[k] = dd[k] + bv[k];
+    addInto(ops.data(dh), ops.data(dhDirect), ops.data(back));
     if (back !== backBuffer) ops.release(back);
   }
   [dHZt, dhDirect, backBuffer].forEach((m) => ops.release(m));
-  const vector = (values: Float64Array) => {
-    const m = ops.zeros(1, values.length);
-    ops.data(m).set(values);
-    return ops.output(m, [values.length]);
-  };
   return [
     ops.output(dXZ, [rows, gates]),
     ops.output(dHZ, [rows, gates]),
     ops.output(dh, [batch, hidden]),
-    vector(dBias.ih),
-    vector(dBias.hh),
+    ops.output(dBiasIh, [gates]),
+    ops.output(dBiasHh, [gates]),
   ];
 }
 
-/**
- * Step t's gradients: for the sequences that have it, dXZ_t and dHZ_t into their rows of dXZ and
- * dHZ, dHZ_t also into dHZt (the product's input), and dhDirect = dhNew z; for the others, dh
- * passes through (dhDirect = dh) and dHZt is zero.
- */
-function gruStepGradients(
-  t: number,
-  lengths: readonly number[],
-  dOutput: Float32Array,
-  cache: Float32Array,
-  hPrev: Float32Array,
-  dh: Float32Array,
-  dHZt: Float32Array,
-  dhDirect: Float32Array,
-  dXZ: Float32Array,
-  dHZ: Float32Array,
-  dBias: { ih: Float64Array; hh: Float64Array },
-  hidden: number,
-): void {
-  const batch = lengths.length;
-  const gates = 3 * hidden;
-  const { ih, hh } = dBias;
-  for (let b = 0; b < batch; b++) {
-    const so = b * hidden;
-    const go = b * gates;
-    if (t >= lengths[b]) {
-      dHZt.fill(0, go, go + gates);
-      for (let j = 0; j < hidden; j++) dhDirect[so + j] = dh[so + j];
-      continue;
-    }
-    const row = t * batch + b;
-    const [co, ro] = [row * 4 * hidden, row * gates];
-    for (let j = 0; j < hidden; j++) {
-      const dhNew = dOutput[row * hidden + j] + dh[so + j];
-      const r = cache[co + j];
-      const z = cache[co + hidden + j];
-      const n = cache[co + 2 * hidden + j];
-      // h' = (1 - z) n + z h; n = tanh(xn + r hn).
-      const dAn = dhNew * (1 - z) * (1 - n * n);
-      const dAr = dAn * cache[co + 3 * hidden + j] * r * (1 - r);
-      const dAz = dhNew * (hPrev[row * hidden + j] - n) * z * (1 - z);
-      dhDirect[so + j] = dhNew * z;
-      dXZ[ro + j] = dHZ[ro + j] = dHZt[go + j] = dAr;
-      dXZ[ro + hidden + j] = dHZ[ro + hidden + j] = dHZt[go + hidden + j] = dAz;
-      dXZ[ro + 2 * hidden + j] = dAn;
-      const dHn = (dHZ[ro + 2 * hidden + j] = dHZt[go + 2 * hidden + j] = dAn * r);
-      ih[j] += dAr;
-      ih[hidden + j] += dAz;
-      ih[2 * hidden + j] += dAn;
-      hh[j] += dAr;
-      hh[hidden + j] += dAz;
-      hh[2 * hidden + j] += dHn;
-    }
-  }
+/** out = a + b. */
+function addInto(out: Float32Array, a: Float32Array, b: Float32Array): void {
+  for (let k = 0; k < out.length; k++) out[k] = a[k] + b[k];
 }

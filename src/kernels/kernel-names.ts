@@ -253,7 +253,10 @@ export const GRU_FORWARD_SAVED = ['x', 'weightIh', 'weightHh', 'gates', 'hPrev']
 /** What the RNN forward's registered gradient saves: these inputs, then its output. */
 export const RNN_FORWARD_SAVED = ['x', 'weightIh', 'weightHh', 'hPrev'] as const;
 
-/** Empty tensors of the given shapes, for a forward kernel to fill (its cache). No inputs. */
+/**
+ * Tensors of the given shapes for a forward kernel to fill (its cache), zero-filled with `zeros`
+ * (variable lengths), else uninitialised. No inputs.
+ */
 export const HIDDEN_CACHE = 'TfjsHiddenCache';
 
 /**
@@ -314,7 +317,7 @@ export interface LstmKernels {
   };
   [LSTM_WEBGL_UNPACKED]: { inputs: { x: tf.TensorInfo }; attrs: Record<string, never> };
   [GRU_FORWARD]: { inputs: HiddenForwardInputs; attrs: HiddenForwardAttrs };
-  [HIDDEN_CACHE]: { inputs: Record<string, never>; attrs: { shapes: number[][] } };
+  [HIDDEN_CACHE]: { inputs: Record<string, never>; attrs: { shapes: number[][]; zeros: boolean } };
   [GRU_BACKWARD]: { inputs: GruBackwardInputs; attrs: LstmSequenceAttrs };
   [RNN_FORWARD]: { inputs: HiddenForwardInputs; attrs: RnnForwardAttrs };
   [RNN_BACKWARD]: { inputs: RnnBackwardInputs; attrs: RnnForwardAttrs };

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 
+import type { GruLoops } from './gru-loops';
 import type { StepLoops } from './step-loops';
 
 /** A row-major matrix in a backend's memory. */
@@ -60,6 +61,8 @@ export interface KernelOps<M extends Mat = Mat> {
   output(m: M, shape: number[]): tf.TensorInfo;
   /** The per-step element-wise loops, on arrays from `data`. */
   loops: StepLoops;
+  /** The GRU kernels' per-step loops, on arrays from `data`. */
+  gruLoops: GruLoops;
 }
 
 /** [W_ih^T; W_hh^T] as one [I + P, 4H] array, the g columns multiplied by `gScale`. */

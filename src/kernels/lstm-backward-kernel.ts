@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 
 import { LstmBackwardAttrs, LstmBackwardInputs } from './kernel-names';
 import { KernelOps, Mat } from './kernel-ops';
+import { validRuns } from './sequence-rows';
 
 /**
  * Backpropagation through time for `lstmForwardKernel`, as one kernel: the reverse loop of
@@ -110,17 +111,6 @@ export function lstmBackwardKernel<M extends Mat>(
 
 // The per-step loops of the gradient are the backend's (`ops.loops`, step-loops.ts); these few,
 // for projections and variable lengths, stay in JavaScript.
-
-/** The runs [b0, b1) of consecutive sequences that have step t. */
-function validRuns(t: number, lengths: number[]): [number, number][] {
-  const runs: [number, number][] = [];
-  for (let b = 0; b < lengths.length; b++) {
-    if (t >= lengths[b]) continue;
-    if (runs.length && runs[runs.length - 1][1] === b) runs[runs.length - 1][1] = b + 1;
-    else runs.push([b, b + 1]);
-  }
-  return runs;
-}
 
 /** r_t = o_t tanh(c_t), the rows of R for dW_hr. */
 function outputProducts(

@@ -77,7 +77,7 @@ function register(): void {
       gruBackwardKernel(opsOf(makeOps, backend), inputs, attrs),
     );
     registerKernel(HIDDEN_CACHE, backendName, ({ backend, attrs }) =>
-      hiddenCacheKernel(opsOf(makeOps, backend), attrs.shapes),
+      hiddenCacheKernel(opsOf(makeOps, backend), attrs.shapes, attrs.zeros),
     );
     registerKernel(RNN_FORWARD, backendName, ({ inputs, backend, attrs }) =>
       rnnForwardKernel(opsOf(makeOps, backend), inputs, attrs),

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 
-import { biasValues, inputProjection, lengthsOf } from './gru-kernel';
+import { biasValues, inputProjection } from './gru-kernel';
+import { lengthsOf } from './sequence-rows';
 import { HiddenForwardInputs, RnnBackwardInputs, RnnForwardAttrs } from './kernel-names';
 import { KernelOps, Mat } from './kernel-ops';
 
@@ -99,7 +100,8 @@ export function rnnBackwardKernel<M extends Mat>(
   const output = ops.input(inputs.output, rows, hidden);
   const dh = ops.zeros(batch, hidden);
   ops.data(dh).set(ops.data(ops.input(inputs.dhN, batch, hidden)));
-  const dA = ops.zeros(rows, hidden);
+  // Rows of the steps a sequence does not have stay zero; without lengths every row is written.
+  const dA = attrs.lengths.length === 0 ? ops.empty(rows, hidden) : ops.zeros(rows, hidden);
   const dAt = ops.zeros(batch, hidden);
   const backBuffer = ops.empty(batch, hidden);
   const relu = attrs.nonlinearity === 'relu';

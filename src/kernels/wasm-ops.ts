@@ -4,6 +4,7 @@ import { SIMD_LOOPS_FLAG } from './flags';
 import { KernelOps, Mat, stackGateWeights } from './kernel-ops';
 import { lstmSimd } from './simd/lstm-simd';
 import { simdLoops, WasmHeap } from './simd/simd-loops';
+import { jsGruLoops, simdGruLoops } from './gru-loops';
 import { jsLoops } from './step-loops';
 import { TANH_SMALL_LIMIT, tanhJs, tanhSmall } from './tanh';
 
@@ -241,6 +242,7 @@ export function wasmOps(backend: WasmBackend): KernelOps<WasmMat> {
     release: (m) => void backend.disposeData(m.info.dataId),
     output: (m, shape) => ({ ...m.info, shape }),
     loops: simd && heap ? simdLoops(simd, heap) : jsLoops,
+    gruLoops: simd && heap ? simdGruLoops(simd, heap) : jsGruLoops,
   };
   return ops;
 }

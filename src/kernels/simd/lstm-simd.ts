@@ -6,6 +6,32 @@ import { LSTM_SIMD_WASM, LSTM_SIMD_WASM_SHARED } from './lstm-simd-binary';
  * counts of float32 elements. See the .wat file for what each computes.
  */
 export interface LstmSimd {
+  /** One GRU step for `rows` rows that all have it: h' and, with cache and hPrev not 0, the cache (gru-loops.ts). */
+  gru_forward(
+    xz: number,
+    hz: number,
+    h: number,
+    out: number,
+    cache: number,
+    hPrev: number,
+    rows: number,
+    hidden: number,
+  ): void;
+  /** One GRU step back for `rows` rows that all have it (gru-loops.ts). */
+  gru_grads(
+    dOut: number,
+    dh: number,
+    cache: number,
+    hPrev: number,
+    dHZt: number,
+    dhDirect: number,
+    dXZ: number,
+    dHZ: number,
+    dBiasIh: number,
+    dBiasHh: number,
+    rows: number,
+    hidden: number,
+  ): void;
   /** n values at p in place: tanh when isTanh is 1, else sigmoid (the GRU and RNN kernels' activations). */
   activate(p: number, n: number, isTanh: number): void;
   /** z [rows, 4 hidden] in place: sigmoid of its i, f and o blocks, tanh of its g block. */
