@@ -43,6 +43,14 @@ describe(`examples on ${__TFJS_BACKEND__}`, () => {
     expect(Math.abs(answer - 1.5)).toBeLessThan(0.1);
   });
 
+  test('train-memory --cell gru trains a GRU, with its gradient-flow plot', () => {
+    const log = run('train-memory.ts', '--epochs', '2', '--cell', 'gru', '--out', path.join(out, 'memory-gru'));
+    expect(log).toMatch(/memory task, GRU/);
+    for (const file of ['memory-gru/loss.svg', 'memory-gru/gradient-flow.svg']) {
+      expect(fs.readFileSync(path.join(out, file), 'utf8')).toMatch(/^<svg /);
+    }
+  });
+
   test('train-memory and train-adding write their plots', () => {
     run('train-memory.ts', '--epochs', '2', '--out', path.join(out, 'memory'));
     run('train-adding.ts', '--epochs', '1', '--length', '20', '--out', path.join(out, 'adding'));
@@ -91,5 +99,24 @@ describe('the demo tasks, short and deterministic, in this process', () => {
       quiet: true,
     });
     expect(result.testMse).toBeLessThan(result.baselineMse / 10);
+  });
+
+  test('a GRU (--cell gru) learns both: the adding problem 10x below the baseline, the memory loss 10x down', () => {
+    const adding = trainAdding({
+      epochs: 6,
+      stepsPerEpoch: 100,
+      length: 20,
+      hiddenSize: 16,
+      learningRate: 0.01,
+      seed: 3,
+      quiet: true,
+      cell: 'gru',
+    });
+    expect(adding.testMse).toBeLessThan(adding.baselineMse / 10);
+    const memory = trainMemory({ epochs: 6, stepsPerEpoch: 50, seed: 1, quiet: true, cell: 'gru' });
+    expect(memory.losses[299]).toBeLessThan(0.1 * memory.losses[0]);
+    // The gradient-flow report of a GRU: dL/dh_t and the update gate at each step, no dL/dc_t.
+    const [flow] = memory.flow;
+    expect([flow.dhNorm.length, flow.dcNorm.length, flow.forgetMean.length]).toEqual([20, 0, 20]);
   });
 });

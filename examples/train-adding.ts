@@ -5,13 +5,13 @@
  * gets through, typically after a long plateau. Writes the loss curve and the gradient-flow
  * report as SVG plots.
  *
- *   npx tsx examples/train-adding.ts [--backend cpu|wasm|tensorflow] [--epochs 20] [--length 100] [--seed 2]
+ *   npx tsx examples/train-adding.ts [--backend cpu|wasm|tensorflow] [--epochs 20] [--length 100] [--seed 2] [--cell lstm|gru]
  */
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 
 import { flag, setupBackend } from './backend';
-import { SequenceRegressor } from './lib/model';
+import { CellKind, cellFlag, SequenceRegressor } from './lib/model';
 import { plotFlow, plotLoss } from './lib/plot';
 import { Rng } from './lib/rng';
 import { ADDING_BASELINE_MSE, addingBatch } from './lib/tasks';
@@ -26,6 +26,8 @@ export interface AddingOptions {
   batchSize?: number;
   learningRate?: number;
   quiet?: boolean;
+  /** The recurrent layer: 'lstm' (the default) or 'gru'. */
+  cell?: CellKind;
 }
 
 export interface AddingResult extends TrainResult {
@@ -39,7 +41,7 @@ export function trainAdding(options: AddingOptions = {}): AddingResult {
   const seed = options.seed ?? 2;
   const length = options.length ?? 100;
   const rng = new Rng(seed);
-  const model = new SequenceRegressor({ inputSize: 2, hiddenSize: options.hiddenSize ?? 32, seed });
+  const model = new SequenceRegressor({ inputSize: 2, hiddenSize: options.hiddenSize ?? 32, seed, cell: options.cell });
   const result = train({
     steps: (options.epochs ?? 20) * (options.stepsPerEpoch ?? 100),
     learningRate: options.learningRate ?? 0.003,
@@ -62,8 +64,9 @@ export function trainAdding(options: AddingOptions = {}): AddingResult {
 async function main(): Promise<void> {
   const backend = await setupBackend();
   const length = Number(flag('length') ?? 100);
-  console.log(`adding problem, sequence length ${length}, on the '${backend}' backend`);
-  const result = trainAdding({ epochs: Number(flag('epochs') ?? 20), length, seed: Number(flag('seed') ?? 2) });
+  const cell = cellFlag(flag('cell'));
+  console.log(`adding problem, sequence length ${length}, ${cell.toUpperCase()}, on the '${backend}' backend`);
+  const result = trainAdding({ epochs: Number(flag('epochs') ?? 20), length, seed: Number(flag('seed') ?? 2), cell });
   console.log(
     `held-out mean squared error ${result.testMse.toFixed(5)} vs the trivial baseline's ${result.baselineMse.toFixed(4)} ` +
       `(${(result.baselineMse / result.testMse).toFixed(1)}x lower), ${result.seconds.toFixed(1)} s`,

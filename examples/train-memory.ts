@@ -4,13 +4,13 @@
  * and a linear head learn it from random sequences with the hand-derived gradient, then solve
  * held-out sequences. Writes the loss curve and the gradient-flow report as SVG plots.
  *
- *   npx tsx examples/train-memory.ts [--backend cpu|wasm|tensorflow] [--epochs 12] [--seed 1] [--out runs/memory]
+ *   npx tsx examples/train-memory.ts [--backend cpu|wasm|tensorflow] [--epochs 12] [--seed 1] [--out runs/memory] [--cell lstm|gru]
  */
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 
 import { flag, setupBackend } from './backend';
-import { SequenceRegressor } from './lib/model';
+import { CellKind, cellFlag, SequenceRegressor } from './lib/model';
 import { plotFlow, plotLoss } from './lib/plot';
 import { Rng } from './lib/rng';
 import { memoryBatch } from './lib/tasks';
@@ -24,6 +24,8 @@ export interface MemoryOptions {
   steps?: number;
   batchSize?: number;
   quiet?: boolean;
+  /** The recurrent layer: 'lstm' (the default) or 'gru'. */
+  cell?: CellKind;
 }
 
 export interface MemoryResult extends TrainResult {
@@ -40,7 +42,7 @@ export function trainMemory(options: MemoryOptions = {}): MemoryResult {
   const steps = options.steps ?? 20;
   const batchSize = options.batchSize ?? 32;
   const rng = new Rng(seed);
-  const model = new SequenceRegressor({ inputSize: 4, hiddenSize: options.hiddenSize ?? 16, seed });
+  const model = new SequenceRegressor({ inputSize: 4, hiddenSize: options.hiddenSize ?? 16, seed, cell: options.cell });
   const result = train({
     steps: (options.epochs ?? 12) * (options.stepsPerEpoch ?? 50),
     learningRate: 0.01,
@@ -102,8 +104,9 @@ export async function report(result: MemoryResult, out: string): Promise<void> {
 
 async function main(): Promise<void> {
   const backend = await setupBackend();
-  console.log(`memory task on the '${backend}' backend`);
-  const result = trainMemory({ epochs: Number(flag('epochs') ?? 12), seed: Number(flag('seed') ?? 1) });
+  const cell = cellFlag(flag('cell'));
+  console.log(`memory task, ${cell.toUpperCase()}, on the '${backend}' backend`);
+  const result = trainMemory({ epochs: Number(flag('epochs') ?? 12), seed: Number(flag('seed') ?? 1), cell });
   await report(result, flag('out') ?? path.join('runs', 'memory'));
 }
 

@@ -8,7 +8,7 @@
  *   npx tsx examples/truncated-bptt.ts [--backend cpu|wasm|tensorflow] [--chunks 500]
  */
 import * as tf from '@tensorflow/tfjs';
-import { detachState } from 'tfjs-lstm';
+import { detachState, type LSTM } from 'tfjs-lstm';
 
 import { flag, setupBackend } from './backend';
 import { SequenceRegressor } from './lib/model';
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     });
 
   const model = new SequenceRegressor({ inputSize: 1, hiddenSize: 24, seed: 1 });
+  const lstm = model.rnn as LSTM; // the default cell, whose state is [h, c]
   const optimizer = tf.train.adam(0.01);
   let state: [tf.Tensor, tf.Tensor] | null = null;
   const bar = progress(`truncated BPTT on '${backend}'`, chunks);
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
   for (let k = 0; k < chunks; k++) {
     const { x, y } = chunkAt(k);
     const loss = optimizer.minimize(() => {
-      const [out, next] = model.rnn.forward(x, state);
+      const [out, next] = lstm.forward(x, state);
       const [steps, batch, h] = out.shape;
       const pred = tf.add(tf.matMul(tf.reshape(out, [steps * batch, h]), model.headWeight), model.headBias);
       // The next chunk starts where this one ended, with no gradient flowing back across the cut.

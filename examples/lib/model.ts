@@ -1,17 +1,26 @@
 import * as tf from '@tensorflow/tfjs';
-import { LSTM, LSTMOptions } from 'tfjs-lstm';
+import { GRU, LSTM, LSTMOptions } from 'tfjs-lstm';
+
+/** The recurrent layer of a model: PyTorch's LSTM (the default) or GRU. */
+export type CellKind = 'lstm' | 'gru';
+
+/** The `--cell` flag's value, checked. */
+export function cellFlag(value: string | undefined): CellKind {
+  if (value === undefined || value === 'lstm' || value === 'gru') return value ?? 'lstm';
+  throw new Error(`--cell should be lstm or gru, got ${value}`);
+}
 
 /**
- * An LSTM and a linear head, the way one writes it in PyTorch: `head(lstm(x))`, on every step or
- * on the last one.
+ * An LSTM (or GRU) and a linear head, the way one writes it in PyTorch: `head(lstm(x))`, on every
+ * step or on the last one.
  */
 export class SequenceRegressor {
-  readonly rnn: LSTM;
+  readonly rnn: LSTM | GRU;
   readonly headWeight: tf.Variable;
   readonly headBias: tf.Variable;
 
-  constructor(options: LSTMOptions & { seed: number }) {
-    this.rnn = new LSTM(options);
+  constructor({ cell = 'lstm', ...options }: LSTMOptions & { seed: number; cell?: CellKind }) {
+    this.rnn = cell === 'gru' ? new GRU(options) : new LSTM(options);
     const h = this.rnn.outputSize * this.rnn.numDirections;
     const bound = 1 / Math.sqrt(h); // nn.Linear's initialisation
     this.headWeight = tf.variable(tf.randomUniform([h, 1], -bound, bound, 'float32', options.seed + 1));

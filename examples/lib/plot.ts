@@ -38,13 +38,15 @@ export function plotLoss(losses: number[], file: string, title: string, baseline
 
 /**
  * The gradient-flow report of one layer direction: ||dL/dh_t|| and ||dL/dc_t|| per time step (log
- * scale) above the mean forget gate per step, from the hand-derived backward pass.
+ * scale) above the mean forget gate per step (a GRU's: ||dL/dh_t|| and its update gate), from the
+ * hand-derived backward pass.
  */
 export function plotFlow(flow: FlowReport, file: string, title: string) {
   const norms = flow.dhNorm.flatMap((dh, t) => [
     { t, norm: dh, of: 'dL/dh_t' },
-    { t, norm: flow.dcNorm[t], of: 'dL/dc_t' },
+    ...(flow.dcNorm.length ? [{ t, norm: flow.dcNorm[t], of: 'dL/dc_t' }] : []),
   ]);
+  const gate = flow.dcNorm.length ? 'mean forget gate' : 'mean update gate z';
   const forget = flow.forgetMean.map((f, t) => ({ t, f }));
   const spec = {
     title,
@@ -67,7 +69,7 @@ export function plotFlow(flow: FlowReport, file: string, title: string) {
         mark: { type: 'line', point: true, color: 'gray' },
         encoding: {
           x: { field: 't', type: 'quantitative', title: 'time step t' },
-          y: { field: 'f', type: 'quantitative', scale: { domain: [0, 1] }, title: 'mean forget gate' },
+          y: { field: 'f', type: 'quantitative', scale: { domain: [0, 1] }, title: gate },
         },
       },
     ],

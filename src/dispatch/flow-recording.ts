@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { lengthsMask } from '../util/lengths-mask';
 
-/** Which LSTM layer and direction a gradient-flow record belongs to. */
+/** Which layer and direction (of an LSTM, GRU or RNN) a gradient-flow record belongs to. */
 export interface FlowLabel {
   layer: number;
   direction: 'forward' | 'reverse';
@@ -13,9 +13,12 @@ export interface FlowLabel {
  * (they outlive the tidy scopes that made them) until the recording is disposed.
  */
 export class FlowRecord {
-  /** [T]: the mean forget gate f_t over the sequences that have step t. */
+  /** [T]: the mean forget gate f_t over the sequences that have step t (a GRU's update gate z_t). */
   forgetMean?: tf.Tensor;
-  /** [T, 2]: per step, the L2 norms of dL/dh_t and dL/dc_t, from the hand-derived backward pass. */
+  /**
+   * [T, 2]: per step, the L2 norms of dL/dh_t and dL/dc_t, from the hand-derived backward pass;
+   * [T, 1] for a GRU or RNN (dL/dh_t alone).
+   */
   norms?: tf.Tensor;
 
   constructor(readonly label: FlowLabel) {}

@@ -7,13 +7,16 @@ import { SequenceOptions } from '../ops/sequence';
 import { CellWeights, weightList, weightsFromList } from '../ops/weights';
 import { hasFusedKernels } from '../kernels/register';
 import { emptyBatch, packedCustomGrad } from './direction-grad';
+import { currentFlowRecording, FlowLabel, FlowRecord, FlowRecording, forgetMeans } from './flow-recording';
 import { fusedHiddenDirection } from './fused-hidden-direction';
 import type { GradientMode } from './lstm-direction';
 
-/** Options of `gruDirection` and `rnnDirection`: the sequence's, and the gradient mode. */
+/** Options of `gruDirection` and `rnnDirection`: the sequence's, the gradient mode, the report label. */
 export interface HiddenDirectionOptions extends SequenceOptions {
   /** Default 'manual': the hand-derived BPTT of ops/gru.ts (ops/rnn.ts); 'autodiff': tfjs' own. */
   gradient?: GradientMode;
+  /** Which layer and direction this is, for `gradientFlow` reports. */
+  label?: FlowLabel;
 }
 
 /** What a GRU or RNN layer direction returns: the output at every step [T, N, H] and hN [N, H]. */
@@ -31,6 +34,8 @@ interface HiddenCellOps<C extends Record<string, tf.Tensor>> {
   /** The `nonlinearity` of the fused kernels' RNN; undefined: their GRU. */
   kernel: Nonlinearity | undefined;
   fields: readonly (keyof C)[];
+  /** The cache field whose mean `gradientFlow` reports as the forget gate's (GRU: z); none for RNN. */
+  keeps?: keyof C;
   forward(
     x: tf.Tensor,
     h0: tf.Tensor,
@@ -44,15 +49,17 @@ interface HiddenCellOps<C extends Record<string, tf.Tensor>> {
     w: CellWeights,
     cache: C[],
     options: SequenceOptions,
+    onStep?: (t: number, dhNew: tf.Tensor) => void,
   ): tf.Tensor[];
 }
 
 const GRU_OPS: HiddenCellOps<{ [K in keyof GRUStepCache]: tf.Tensor }> = {
   kernel: undefined,
   fields: ['r', 'z', 'n', 'hn', 'hPrev'],
+  keeps: 'z',
   forward: gruForward,
-  backward(dOutput, dhN, x, w, cache, options) {
-    const g = gruBackward(dOutput, dhN, x, w, cache, options);
+  backward(dOutput, dhN, x, w, cache, options, onStep) {
+    const g = gruBackward(dOutput, dhN, x, w, cache, options, onStep);
     return [g.dx, g.dh0, g.dWeightIh, g.dWeightHh, ...(g.dBiasIh && g.dBiasHh ? [g.dBiasIh, g.dBiasHh] : [])];
   },
 };
@@ -62,8 +69,8 @@ function rnnOps(nonlinearity: Nonlinearity): HiddenCellOps<{ [K in keyof RNNStep
     kernel: nonlinearity,
     fields: ['h', 'hPrev'],
     forward: (x, h0, w, options) => rnnForward(x, h0, w, nonlinearity, options),
-    backward(dOutput, dhN, x, w, cache, options) {
-      const g = rnnBackward(dOutput, dhN, x, w, nonlinearity, cache, options);
+    backward(dOutput, dhN, x, w, cache, options, onStep) {
+      const g = rnnBackward(dOutput, dhN, x, w, nonlinearity, cache, options, onStep);
       // b_ih and b_hh have the same gradient; each gets its own tensor (see `gradientList`).
       return [g.dx, g.dh0, g.dWeightIh, g.dWeightHh, ...(g.dBias ? [g.dBias, tf.clone(g.dBias)] : [])];
     },
@@ -74,7 +81,10 @@ function rnnOps(nonlinearity: Nonlinearity): HiddenCellOps<{ [K in keyof RNNStep
  * One GRU layer in one direction over a sequence `x` ([T, N, I]) from `h0` ([N, H]). In
  * inference and with `gradient: 'autodiff'` it runs `gruForward`'s ops (tfjs differentiates them
  * in autodiff); with `'manual'` (the default) under a gradient tape, the same forward in a
- * `tf.customGrad` whose gradient is `gruBackward`, the hand-derived BPTT.
+ * `tf.customGrad` whose gradient is `gruBackward`, the hand-derived BPTT; on `cpu` and `wasm`, the
+ * fused kernels (fused-hidden-direction.ts). `recording`, when given (by default the one
+ * `gradientFlow` is running, if any), gets this layer direction's per-step norms of dL/dh_t and its
+ * mean update gate.
  *
  * ```ts
  * const { output, hN } = gruDirection(x, h0, { weightIh, weightHh, biasIh, biasHh }, { reverse: true });
@@ -85,8 +95,9 @@ export function gruDirection(
   h0: tf.Tensor,
   w: CellWeights,
   options: HiddenDirectionOptions = {},
+  recording: FlowRecording | null = currentFlowRecording(),
 ): HiddenDirectionResult {
-  return hiddenDirection(GRU_OPS, x, h0, w, options);
+  return hiddenDirection(GRU_OPS, x, h0, w, options, recording);
 }
 
 /**
@@ -103,8 +114,9 @@ export function rnnDirection(
   w: CellWeights,
   nonlinearity: Nonlinearity,
   options: HiddenDirectionOptions = {},
+  recording: FlowRecording | null = currentFlowRecording(),
 ): HiddenDirectionResult {
-  return hiddenDirection(rnnOps(nonlinearity), x, h0, w, options);
+  return hiddenDirection(rnnOps(nonlinearity), x, h0, w, options, recording);
 }
 
 /**
@@ -137,22 +149,30 @@ function hiddenDirection<C extends Record<string, tf.Tensor>>(
   h0: tf.Tensor,
   w: CellWeights,
   options: HiddenDirectionOptions,
+  recording: FlowRecording | null,
 ): HiddenDirectionResult {
+  if (recording && options.gradient === 'autodiff') {
+    throw new Error(
+      "gradientFlow: the report comes from the hand-derived backward pass; this layer uses gradient: 'autodiff' " +
+        "(use gradient: 'manual', the default)",
+    );
+  }
+  const record = recording?.open(options.label ?? { layer: 0, direction: options.reverse ? 'reverse' : 'forward' });
   if (x.shape[1] === 0) {
     const [output, hN] = emptyBatch(x, [h0], weightList(w));
     return { output, hN };
   }
   const taping = tf.engine().isTapeOn();
   // cpu and wasm: the fused kernels, whose gradient is the hand-derived BPTT (not with a mask on
-  // the device: they take lengths as numbers).
-  if (hasFusedKernels() && !options.validSteps && (!taping || options.gradient !== 'autodiff')) {
+  // the device: they take lengths as numbers, nor for gradientFlow's per-step norms).
+  if (hasFusedKernels() && !options.validSteps && !record && (!taping || options.gradient !== 'autodiff')) {
     return fusedHiddenDirection(x, h0, w, ops.kernel, options);
   }
-  if (!taping || options.gradient === 'autodiff') {
+  if ((!taping && !record) || options.gradient === 'autodiff') {
     const { output, hN } = ops.forward(x, h0, w, options);
     return { output, hN };
   }
-  return composedHidden(ops, x, h0, w, options);
+  return composedHidden(ops, x, h0, w, options, record ?? null);
 }
 
 /** The cell's forward with its hand-derived backward attached by `tf.customGrad`. */
@@ -162,6 +182,7 @@ function composedHidden<C extends Record<string, tf.Tensor>>(
   h0: tf.Tensor,
   w: CellWeights,
   options: SequenceOptions,
+  record: FlowRecord | null,
 ): HiddenDirectionResult {
   const steps = x.shape[0];
   const hasBias = Boolean(w.biasIh && w.biasHh);
@@ -175,6 +196,12 @@ function composedHidden<C extends Record<string, tf.Tensor>>(
     ],
     ([xIn, h0In, ...weightsIn], save) => {
       const fwd = ops.forward(xIn, h0In, weightsFromList(weightsIn, hasBias, false), options);
+      const keeps = ops.keeps;
+      if (record && keeps) {
+        record.keepForgetMean(
+          forgetMeans(tf.stack(fwd.cache.map((s) => s[keeps])), options.lengths, options.validSteps),
+        );
+      }
       // Only what is saved outlives this function; inputs are saved too, since the caller may
       // dispose them before the backward pass runs (validSteps last: the caller's tidy disposes it).
       const validSteps = options.validSteps ? [options.validSteps] : [];
@@ -186,14 +213,18 @@ function composedHidden<C extends Record<string, tf.Tensor>>(
           fields.forEach((k, j) => (step[k] = flat[t * fields.length + j] as C[keyof C]));
           return step;
         });
-        return ops.backward(
+        const norms: tf.Tensor[] = new Array(steps);
+        const grads = ops.backward(
           dOutput,
           dhN,
           saved[0],
           weightsFromList(saved.slice(1, 1 + numWeights), hasBias, false),
           cache,
           options.validSteps ? { ...options, validSteps: saved[saved.length - 1] } : options,
+          record ? (t, dhNew) => (norms[t] = tf.reshape(tf.norm(dhNew), [1])) : undefined,
         );
+        record?.keepNorms(tf.stack(norms));
+        return grads;
       };
       return { value: [fwd.output, fwd.hN], gradFunc };
     },

@@ -45,6 +45,7 @@ export function hiddenStack(
         lengths: options.lengths,
         validSteps: options.validSteps,
         gradient: options.gradient,
+        label: { layer, direction: dir === 1 ? 'reverse' : 'forward' },
       };
       const w = weights(layer, dir);
       const result = spec.nonlinearity

@@ -2,13 +2,16 @@ import * as tf from '@tensorflow/tfjs';
 
 import { FlowLabel, FlowRecord, FlowRecording, withFlowRecording } from '../dispatch/flow-recording';
 
-/** The gradient flow through one layer and direction of an LSTM, per time step. */
+/** The gradient flow through one layer and direction of an LSTM, GRU or RNN, per time step. */
 export interface FlowReport extends FlowLabel {
   /** ||dL/dh_t|| (L2, over the batch) at each step t. */
   dhNorm: number[];
-  /** ||dL/dc_t|| at each step t. */
+  /** ||dL/dc_t|| at each step t; empty for a GRU or RNN, which have no c. */
   dcNorm: number[];
-  /** The mean forget gate f_t at each step (over the sequences that have the step). */
+  /**
+   * The mean forget gate f_t at each step (over the sequences that have the step); for a GRU its
+   * update gate z_t, the share of h_{t-1} that h_t keeps, the same role; empty for an RNN.
+   */
   forgetMean: number[];
 }
 
@@ -23,9 +26,10 @@ export interface GradientFlowResult {
 }
 
 /**
- * Computes the gradients of `f` (a scalar loss of LSTMs with `gradient: 'manual'`) with
- * `tf.variableGrads`, and with them, from the same hand-derived backward pass, how the gradient
- * flows back through time: the per-step norms of dL/dh_t and dL/dc_t and the mean forget gate.
+ * Computes the gradients of `f` (a scalar loss of LSTMs, GRUs or RNNs with `gradient: 'manual'`)
+ * with `tf.variableGrads`, and with them, from the same hand-derived backward pass, how the
+ * gradient flows back through time: the per-step norms of dL/dh_t and dL/dc_t and the mean forget
+ * gate (a GRU's: dL/dh_t and its update gate).
  * Autodiff cannot hand these out without a second pass.
  *
  * The loss and the report are read synchronously: on WebGPU, which allows no synchronous read of
@@ -109,5 +113,7 @@ function record(f: () => tf.Scalar, varList?: tf.Variable[]) {
 }
 
 function report(r: FlowRecord, norms: number[][], forgetMean: number[]): FlowReport {
-  return { ...r.label, dhNorm: norms.map((n) => n[0]), dcNorm: norms.map((n) => n[1]), forgetMean };
+  // A GRU's or RNN's norms have one column, dL/dh_t.
+  const dcNorm = norms.length && norms[0].length > 1 ? norms.map((n) => n[1]) : [];
+  return { ...r.label, dhNorm: norms.map((n) => n[0]), dcNorm, forgetMean };
 }
