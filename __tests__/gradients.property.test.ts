@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { GradientMode, LSTM } from '../src';
 import { randomArray, randomParams, ReferenceConfig, referenceLSTMGrads } from '../src/reference/lstm-reference';
-import { relativeError } from './helpers/compare';
+import { worstError } from './helpers/compare';
 
 // Random configurations and inputs: the manual BPTT against autodiff (1e-5) and against the float64
 // reference (1e-4). On a failure fast-check shrinks the case to a small reproducer.
@@ -108,15 +108,6 @@ function tfjsGrads(p: Problem, d: Data, gradient: GradientMode): Record<string, 
   return result;
 }
 
-function worst(
-  actual: Record<string, ArrayLike<number>>,
-  expected: Record<string, ArrayLike<number>>,
-): [string, number] {
-  return Object.keys(expected)
-    .map((k): [string, number] => [k, relativeError(actual[k], expected[k])])
-    .reduce((a, b) => (b[1] > a[1] ? b : a));
-}
-
 describe('property: manual BPTT on random configurations', () => {
   test('equals autodiff within 1e-5 and the float64 reference within 1e-4', () => {
     fc.assert(
@@ -138,8 +129,8 @@ describe('property: manual BPTT on random configurations', () => {
             cN: d.wC,
           },
         );
-        const [keyA, errA] = worst(manual, autodiff);
-        const [keyR, errR] = worst(manual, { ...ref.params, x: ref.x, h0: ref.h0, c0: ref.c0 });
+        const [keyA, errA] = worstError(manual, autodiff);
+        const [keyR, errR] = worstError(manual, { ...ref.params, x: ref.x, h0: ref.h0, c0: ref.c0 });
         expect({ vsAutodiff: keyA, ok: errA <= 1e-5 }).toEqual({ vsAutodiff: keyA, ok: true });
         expect({ vsReference: keyR, ok: errR <= 1e-4 }).toEqual({ vsReference: keyR, ok: true });
         expect(tf.memory().numTensors).toBe(before);

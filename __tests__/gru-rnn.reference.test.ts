@@ -15,7 +15,7 @@ import {
   referenceHiddenLoss,
 } from '../src/reference/hidden-reference';
 import { randomArray } from '../src/reference/random';
-import { relativeError } from './helpers/compare';
+import { relativeError, worstError } from './helpers/compare';
 import { hiddenFixtures } from './helpers/fixtures';
 
 const MODES = ['GRU', 'RNN_TANH', 'RNN_RELU'] as const;
@@ -210,15 +210,6 @@ describe('property: GRU and RNN on random configurations', () => {
     return result;
   }
 
-  function worst(
-    actual: Record<string, ArrayLike<number>>,
-    expected: Record<string, ArrayLike<number>>,
-  ): [string, number] {
-    return Object.keys(expected)
-      .map((k): [string, number] => [k, relativeError(actual[k], expected[k])])
-      .reduce((a, b) => (b[1] > a[1] ? b : a));
-  }
-
   test('manual BPTT equals autodiff within 1e-5, and both the float64 reference within 1e-4', () => {
     fc.assert(
       fc.property(problem, (p) => {
@@ -230,9 +221,9 @@ describe('property: GRU and RNN on random configurations', () => {
         const g = referenceHiddenGrads(p.config, d.params, d.x, d.h0, p.lengths, d.lossWeights);
         const ref: Record<string, ArrayLike<number>> = { output: fwd.output, hN: fwd.hN, dx: g.x, dh0: g.h0 };
         for (const [name, v] of Object.entries(g.params)) ref[`d${name}`] = v;
-        const [keyA, errA] = worst(manual, autodiff);
-        const [keyR, errR] = worst(manual, ref);
-        const [keyS, errS] = worst(autodiff, ref);
+        const [keyA, errA] = worstError(manual, autodiff);
+        const [keyR, errR] = worstError(manual, ref);
+        const [keyS, errS] = worstError(autodiff, ref);
         expect({ vsAutodiff: keyA, ok: errA <= 1e-5 }).toEqual({ vsAutodiff: keyA, ok: true });
         expect({ vsReference: keyR, ok: errR <= 1e-4 }).toEqual({ vsReference: keyR, ok: true });
         expect({ autodiffVsReference: keyS, ok: errS <= 1e-4 }).toEqual({ autodiffVsReference: keyS, ok: true });

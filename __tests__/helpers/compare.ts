@@ -51,3 +51,16 @@ export function expectAllClose(
   const flat = (v: Values) => Float64Array.from(values(v));
   assertClose(flat(actual), flat(expected), { rtol, atol, equalNan: true, name: label });
 }
+
+/**
+ * The entry of `expected` (tensors by name) that `actual` misses most, and its relative error: what
+ * a property test reports.
+ */
+export function worstError(
+  actual: Record<string, ArrayLike<number>>,
+  expected: Record<string, ArrayLike<number>>,
+): [string, number] {
+  return Object.keys(expected)
+    .map((k): [string, number] => [k, relativeError(actual[k], expected[k])])
+    .reduce((a, b) => (b[1] > a[1] ? b : a));
+}

@@ -9,24 +9,28 @@
  */
 import { expectLength, LayerOptions, sigmoid, timeOf, validLengths } from './layer';
 
-/** The parameters of one GRU layer in one direction (PyTorch layouts, gate order r, z, n). */
-export interface GRULayerWeights {
-  /** `weight_ih`: [3H, I]. */
+/**
+ * The parameters of one layer in one direction of a cell whose only state is h (GRU, RNN), in
+ * PyTorch's layouts: `weight_ih` [G H, I], `weight_hh` [G H, H], the biases [G H], absent without
+ * bias (G = 3 gates r, z, n for the GRU, 1 for the RNN).
+ */
+export interface HiddenLayerWeights {
   weightIh: Float64Array;
-  /** `weight_hh`: [3H, H]. */
   weightHh: Float64Array;
-  /** `bias_ih`, `bias_hh`: [3H], absent without bias. */
   biasIh?: Float64Array;
   biasHh?: Float64Array;
 }
 
-/** The sizes of one layer's run. */
-export interface GRULayerDims {
+/** The sizes of one layer's run (GRU, RNN). */
+export interface HiddenLayerDims {
   steps: number;
   batch: number;
   inputSize: number;
   hiddenSize: number;
 }
+
+type GRULayerWeights = HiddenLayerWeights;
+type GRULayerDims = HiddenLayerDims;
 
 /** What the backward pass needs; entries at padded steps stay 0. */
 export interface GRULayerCache {

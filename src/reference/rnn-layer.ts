@@ -5,23 +5,11 @@
  *     h' = act(W_ih x + b_ih + W_hh h + b_hh),  act = tanh or relu
  */
 import type { Nonlinearity } from '../layers/cell-spec';
+import type { HiddenLayerDims, HiddenLayerWeights } from './gru-layer';
 import { expectLength, LayerOptions, timeOf, validLengths } from './layer';
 
-/** The parameters of one RNN layer in one direction: `weight_ih` [H, I], `weight_hh` [H, H], the biases [H]. */
-export interface RNNLayerWeights {
-  weightIh: Float64Array;
-  weightHh: Float64Array;
-  biasIh?: Float64Array;
-  biasHh?: Float64Array;
-}
-
-/** The sizes of one layer's run. */
-export interface RNNLayerDims {
-  steps: number;
-  batch: number;
-  inputSize: number;
-  hiddenSize: number;
-}
+type RNNLayerWeights = HiddenLayerWeights;
+type RNNLayerDims = HiddenLayerDims;
 
 /** What the backward pass needs; entries at padded steps stay 0. */
 export interface RNNLayerCache {

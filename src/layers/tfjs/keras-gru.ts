@@ -5,7 +5,7 @@ import { gruForward, GRUActivations } from '../../ops/gru';
 import { CellWeights } from '../../ops/weights';
 import { checkBoolean, checkFloatTensor, checkInteger, checkOptionNames } from '../checks';
 import { describe } from '../../util/describe';
-import { firstShape, KERAS_LAYER_ARGS, LayerArgs, Shape } from './layer-args';
+import { firstShape, initialStateAsInputs, KERAS_LAYER_ARGS, LayerArgs, Shape } from './layer-args';
 import { lengthsFromMask, readSyncIfAllowed } from './keras-mask';
 
 /**
@@ -190,12 +190,7 @@ export class KerasGRU extends tf.layers.Layer {
     inputs: tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.SymbolicTensor[],
     kwargs?: Record<string, unknown>,
   ): tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.SymbolicTensor[] {
-    const given = kwargs?.initialState as tf.Tensor | tf.SymbolicTensor | (tf.Tensor | tf.SymbolicTensor)[] | undefined;
-    if (!given) return super.apply(inputs, kwargs);
-    const rest = { ...kwargs };
-    delete rest.initialState;
-    const all = [...(Array.isArray(inputs) ? inputs : [inputs]), ...(Array.isArray(given) ? given : [given])];
-    return super.apply(all as tf.Tensor[], rest);
+    return super.apply(...initialStateAsInputs(inputs, kwargs));
   }
 
   override call(

@@ -30,3 +30,26 @@ export const KERAS_LAYER_ARGS = optionNames<DeserializedArgs>()([
 export function firstShape(inputShape: Shape | Shape[]): Shape {
   return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
 }
+
+/** What a layer's `apply` takes: tensors, or symbolic tensors while a model is built. */
+type ApplyInputs = tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.SymbolicTensor[];
+
+/**
+ * Keras' `initialState` keyword as extra inputs, as tfjs-layers' RNNs take it: `apply(x,
+ * {initialState})` becomes `apply([x, ...initialState], rest)`. The arguments for `super.apply`.
+ *
+ * ```ts
+ * override apply(inputs, kwargs) { return super.apply(...initialStateAsInputs(inputs, kwargs)); }
+ * ```
+ */
+export function initialStateAsInputs(
+  inputs: ApplyInputs,
+  kwargs?: Record<string, unknown>,
+): [ApplyInputs, Record<string, unknown> | undefined] {
+  const given = kwargs?.initialState as tf.Tensor | tf.SymbolicTensor | (tf.Tensor | tf.SymbolicTensor)[] | undefined;
+  if (!given) return [inputs, kwargs];
+  const rest = { ...kwargs };
+  delete rest.initialState;
+  const all = [...(Array.isArray(inputs) ? inputs : [inputs]), ...(Array.isArray(given) ? given : [given])];
+  return [all as tf.Tensor[], rest];
+}

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { GradientMode } from '../../dispatch/lstm-direction';
 import type { LayerStackOptions } from '../../dispatch/recurrent-stack';
-import { firstShape, KERAS_LAYER_ARGS, LayerArgs, Shape } from './layer-args';
+import { firstShape, initialStateAsInputs, KERAS_LAYER_ARGS, LayerArgs, Shape } from './layer-args';
 import { optionNames } from '../options';
 import { TorchLayer } from './torch-layer';
 import { lengthsFromMask, readSyncIfAllowed, validStepsFromMask } from './keras-mask';
@@ -272,13 +272,7 @@ export abstract class TorchRNNBase extends TorchLayer {
     inputs: tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.SymbolicTensor[],
     kwargs?: Record<string, unknown>,
   ): tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.SymbolicTensor[] {
-    const given = kwargs?.initialState as tf.Tensor | tf.SymbolicTensor | (tf.Tensor | tf.SymbolicTensor)[] | undefined;
-    if (!given) return super.apply(inputs, kwargs);
-    const initialState = Array.isArray(given) ? given : [given];
-    const rest = { ...kwargs };
-    delete rest.initialState;
-    const all = [...(Array.isArray(inputs) ? inputs : [inputs]), ...initialState];
-    return super.apply(all as tf.Tensor[], rest);
+    return super.apply(...initialStateAsInputs(inputs, kwargs));
   }
 
   override call(
