@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { GRU, GRUCell, RNN, RNNCell } from '../src';
+import { GRU, GRUCell, RNN, RNNCell, torchGRU, torchGRUCell, torchRNN } from '../src';
 
 // GRU, GRUCell, RNN and RNNCell check what the LSTM checks, with the same style of message
 // (PyTorch's, in this package's argument names), and a failed call changes nothing and leaks
@@ -214,4 +214,34 @@ describe('state dicts', () => {
     gru.dispose();
     rnn.dispose();
   });
+});
+
+describe('the tfjs layers', () => {
+  test.each([
+    [
+      'torchGRU projSize: PyTorch reason',
+      () => torchGRU({ hiddenSize: 4, projSize: 2 } as never),
+      /TorchGRU: projSize argument is only supported for LSTM, not RNN or GRU/,
+    ],
+    [
+      'torchRNN nonlinearity',
+      () => torchRNN({ hiddenSize: 4, nonlinearity: 'gelu' as never }),
+      /TorchRNN: Unknown nonlinearity "gelu"/,
+    ],
+    [
+      'torchGRUCell unknown option',
+      () => torchGRUCell({ hiddenSize: 4, units: 4 } as never),
+      /TorchGRUCell: unknown option units/,
+    ],
+    [
+      'torchGRU given an LSTM state pair',
+      () => torchGRU({ hiddenSize: 4, inputSize: 3 }).apply([z(2, 5, 3), z(2, 1, 4), z(2, 1, 4)]),
+      /TorchGRU: expected inputs \[x\] or \[x, h0\], got 3 tensors/,
+    ],
+    [
+      'torchRNN state of the wrong shape',
+      () => torchRNN({ hiddenSize: 4, inputSize: 3, numLayers: 2 }).apply([z(2, 5, 3), z(2, 1, 4)]),
+      /TorchRNN: Expected h0 size \[2, 2, 4\] \(batch-major\), got \[2, 1, 4\]/,
+    ],
+  ] as [string, () => unknown, RegExp][])('%s', (_name, call, message) => expect(call).toThrow(message));
 });
