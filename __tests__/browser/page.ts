@@ -6,7 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { LSTM, torchLSTM, type GradientMode } from 'tfjs-lstm';
+import { GRU, LSTM, RNN, torchLSTM, type GradientMode } from 'tfjs-lstm';
+
+import type { HiddenFixture } from '../helpers/fixtures';
 
 interface Arr {
   shape: number[];
@@ -37,6 +39,8 @@ interface LSTMFixture {
 
 export interface SuiteInput {
   fixtures: LSTMFixture[];
+  /** A few of PyTorch's nn.GRU and nn.RNN fixtures: their composed path on webgl, kernels on cpu and wasm. */
+  hidden: { folder: 'gru' | 'rnn'; fixture: HiddenFixture }[];
   /** PyTorch's float64 gradients of seed_exercise_part3 (SEED_EXERCISE_TORCH64). */
   seedTorch64: { params: Record<string, number[]>; input: number[] };
 }
@@ -183,6 +187,43 @@ function fixtureCheck(fx: LSTMFixture, input: SuiteInput, backend: string, error
     }
     // Everything made is gone with the module (its parameters, and the weights it keeps prepared
     // for inference until then).
+    rnn.dispose();
+    if (tf.memory().numTensors !== before) throw new Error(`${tf.memory().numTensors - before} tensors left behind`);
+  }
+}
+
+/** A GRU or RNN fixture: forward results, then the gradients of sum(out W_o) + sum(h_n W_h), both modes. */
+function hiddenFixtureCheck(folder: 'gru' | 'rnn', fx: HiddenFixture, backend: string, errors: Errors): void {
+  const tol = TOLERANCES[backend];
+  for (const gradient of ['manual', 'autodiff'] as GradientMode[]) {
+    const before = tf.memory().numTensors;
+    const rnn = folder === 'gru' ? new GRU({ ...fx.config, gradient }) : new RNN({ ...fx.config, gradient });
+    const dict = Object.fromEntries(Object.entries(fx.params).map(([k, a]) => [k, tensor(a)]));
+    rnn.loadStateDict(dict);
+    tf.dispose(Object.values(dict));
+    const x = variable(fx.input);
+    const h0 = fx.h0 ? variable(fx.h0) : null;
+    const options = fx.lengths ? { lengths: fx.lengths } : {};
+    try {
+      if (gradient === 'manual') {
+        const [output, hN] = rnn.forward(x, h0, options);
+        errors.close('output', output, fx.output, tol.forward);
+        errors.close('h_n', hN, fx.hN, tol.forward);
+        tf.dispose([output, hN]);
+      }
+      const w = [fx.lossWeights.output, fx.lossWeights.hN].map(tensor);
+      const { value, grads } = tf.variableGrads(() => {
+        const [out, h] = rnn.forward(x, h0, options);
+        return tf.add(tf.sum(tf.mul(out, w[0])), tf.sum(tf.mul(h, w[1]))) as tf.Scalar;
+      });
+      for (const [name, v] of rnn.namedParameters())
+        errors.close(`d${name} (${gradient})`, grads[v.name], fx.grads.params[name], tol.grad);
+      errors.close(`dinput (${gradient})`, grads[x.name], fx.grads.input, tol.grad);
+      if (h0 && fx.grads.h0) errors.close(`dh_0 (${gradient})`, grads[h0.name], fx.grads.h0, tol.grad);
+      tf.dispose([value, ...w, ...Object.values(grads)]);
+    } finally {
+      tf.dispose([x, ...(h0 ? [h0] : [])]);
+    }
     rnn.dispose();
     if (tf.memory().numTensors !== before) throw new Error(`${tf.memory().numTensors - before} tensors left behind`);
   }
@@ -351,6 +392,12 @@ async function run(backend: string, input: SuiteInput): Promise<CheckResult[]> {
   for (const fx of input.fixtures) {
     await check(`PyTorch fixture ${fx.name}: forward, gradients (manual, autodiff)`, (errors) =>
       fixtureCheck(fx, input, backend, errors),
+    );
+  }
+  for (const { folder, fixture } of input.hidden) {
+    await check(
+      `PyTorch ${folder.toUpperCase()} fixture ${fixture.name}: forward, gradients (manual, autodiff)`,
+      (errors) => hiddenFixtureCheck(folder, fixture, backend, errors),
     );
   }
   await check('torchLSTM in tf.sequential: model.fit, save to indexeddb:// and localstorage://, reload', fitSaveLoad);

@@ -13,7 +13,7 @@ import * as path from 'path';
 import type { BrowserContext, Page } from 'playwright-core';
 
 import { serveDemo } from '../../examples/browser/serve';
-import { lstmFixtures, SEED_EXERCISE_TORCH64 } from '../helpers/fixtures';
+import { hiddenFixtures, lstmFixtures, SEED_EXERCISE_TORCH64 } from '../helpers/fixtures';
 import { bundle, nodeUses } from './bundle';
 import { CHROMIUM_FLAGS, launch } from './chromium';
 import type { CheckResult, Probe, SuiteInput } from './page';
@@ -137,7 +137,19 @@ async function main(): Promise<void> {
   });
   const browser = await launch();
   try {
-    const input: SuiteInput = { fixtures: lstmFixtures(), seedTorch64: SEED_EXERCISE_TORCH64 };
+    // The GRU's and RNN's fixtures that cover their options (layers, bidirectional, lengths,
+    // batch-first, unbatched, states, relu), beside every LSTM fixture.
+    const hidden = (
+      [
+        ['gru', ['lengths_bidirectional_state', 'batch_first_state', 'unbatched_bidirectional', 'no_bias']],
+        ['rnn', ['lengths_bidirectional_state_relu', 'two_layers_state']],
+      ] as const
+    ).flatMap(([folder, names]) =>
+      hiddenFixtures(folder)
+        .filter((fx) => (names as readonly string[]).includes(fx.name))
+        .map((fixture) => ({ folder, fixture })),
+    );
+    const input: SuiteInput = { fixtures: lstmFixtures(), hidden, seedTorch64: SEED_EXERCISE_TORCH64 };
     const open = async () => {
       const page = await browser.context.newPage();
       const errors = watchErrors(page);
