@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 
 import {
+  CellWeights,
   dropout,
+  GRU_CELL,
+  gruBackward,
+  gruDirection,
+  gruForward,
+  hiddenStack,
   lstmBackward,
   lstmDirection,
   lstmForward,
@@ -9,6 +15,9 @@ import {
   lstmStep,
   LSTMWeights,
   PreparedWeights,
+  rnnBackward,
+  rnnDirection,
+  rnnForward,
 } from '../src/functional';
 import { lstmStack as lstmStackInternal } from '../src/dispatch/lstm-stack';
 import { lstmStep as lstmStepInternal } from '../src/ops/cell-step';
@@ -175,5 +184,51 @@ describe('tfjs-lstm/functional leaks nothing', () => {
     const [a, b] = [g.dataSync(), composed.dataSync()];
     a.forEach((v, k) => expect(Math.abs(v - b[k])).toBeLessThan(1e-5));
     tf.dispose([g, composed]);
+  });
+});
+
+describe('tfjs-lstm/functional: the GRU and RNN functions leak nothing and agree', () => {
+  const gruW = (seed: number, gates: number): CellWeights => ({
+    weightIh: tf.randomNormal([gates * H, I], 0, 0.5, 'float32', seed),
+    weightHh: tf.randomNormal([gates * H, H], 0, 0.5, 'float32', seed + 1),
+    biasIh: tf.randomNormal([gates * H], 0, 0.5, 'float32', seed + 2),
+    biasHh: tf.randomNormal([gates * H], 0, 0.5, 'float32', seed + 3),
+  });
+
+  test('gruForward, gruBackward, gruDirection; rnnForward, rnnBackward, rnnDirection; hiddenStack', () => {
+    const x = tf.randomNormal([T, N, I], 0, 1, 'float32', 1);
+    const h0 = tf.randomNormal([N, H], 0, 1, 'float32', 2);
+    const [wg, wr] = [gruW(30, 3), gruW(40, 1)];
+    const fwd = leavesOnlyItsResult(() => gruForward(x, h0, wg, { lengths: [4, 2, 3] }), [x, h0]);
+    expect(fwd.cache).toHaveLength(T);
+    const dOut = tf.onesLike(fwd.output);
+    const dhN = tf.zerosLike(fwd.hN);
+    const g = leavesOnlyItsResult(() => gruBackward(dOut, dhN, x, wg, fwd.cache, { lengths: [4, 2, 3] }));
+    expect(g.dBiasHh?.shape).toEqual([3 * H]);
+    // The direction (fused kernels here on cpu and wasm) gives what the composed ops give.
+    const dir = leavesOnlyItsResult(() => gruDirection(x, h0, wg, { lengths: [4, 2, 3] }));
+    const [a, b] = [dir.output.dataSync(), fwd.output.dataSync()];
+    a.forEach((v, k) => expect(Math.abs(v - b[k])).toBeLessThan(1e-5));
+    const rf = leavesOnlyItsResult(() => rnnForward(x, h0, wr, 'relu'), [x, h0]);
+    const [dOutR, dhNR] = [tf.onesLike(rf.output), tf.zerosLike(rf.hN)];
+    const rg = leavesOnlyItsResult(() => rnnBackward(dOutR, dhNR, x, wr, 'relu', rf.cache));
+    expect(rg.dWeightHh.shape).toEqual([H, H]);
+    const rd = leavesOnlyItsResult(() => rnnDirection(x, h0, wr, 'relu'));
+    expect(rd.hN.shape).toEqual([N, H]);
+    const stack = leavesOnlyItsResult(() =>
+      hiddenStack(GRU_CELL, x, null, () => wg, { numLayers: 1, bidirectional: false, hiddenSize: H }),
+    );
+    expect(stack.hN.shape).toEqual([1, N, H]);
+    tf.dispose([
+      x,
+      h0,
+      dOut,
+      dhN,
+      dOutR,
+      dhNR,
+      ...Object.values(wg),
+      ...Object.values(wr),
+      ...tensorsIn([fwd, g, dir, rf, rg, rd, stack]).filter((t) => t !== x && t !== h0 && !t.isDisposed),
+    ]);
   });
 });

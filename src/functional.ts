@@ -1,5 +1,5 @@
 /**
- * `tfjs-lstm/functional`: the LSTM as functions of tensors, below the modules and layers of the
+ * `tfjs-lstm/functional`: the LSTM (and the GRU and RNN) as functions of tensors, below the modules and layers of the
  * main entry, for those who hold their own weights (PyTorch's `torch.nn.functional` level, and the
  * levels under it).
  *
@@ -22,6 +22,10 @@ import { lstmStack as lstmStackOp } from './dispatch/lstm-stack';
 import { lstmBackward as lstmBackwardOp, lstmForward as lstmForwardOp } from './ops/bptt';
 import { lstmStep as lstmStepOp } from './ops/cell-step';
 import { dropout as dropoutOp } from './ops/dropout';
+import { gruDirection as gruDirectionOp, rnnDirection as rnnDirectionOp } from './dispatch/hidden-direction';
+import { hiddenStack as hiddenStackOp } from './dispatch/hidden-stack';
+import { gruBackward as gruBackwardOp, gruForward as gruForwardOp } from './ops/gru';
+import { rnnBackward as rnnBackwardOp, rnnForward as rnnForwardOp } from './ops/rnn';
 
 export type { LSTMWeights } from './ops/weights';
 export type { StepCache, ForwardResult, Gradients } from './ops/bptt';
@@ -30,6 +34,12 @@ export type { StepResult } from './ops/cell-step';
 export type { StackOptions, StackResult } from './dispatch/lstm-stack';
 export type { DirectionOptions, DirectionResult, GradientMode } from './dispatch/lstm-direction';
 export { PreparedWeights } from './dispatch/prepared-weights';
+export type { CellWeights } from './ops/weights';
+export type { GRUStepCache, GRUForwardResult, GRUGradients, GRUActivations } from './ops/gru';
+export type { RNNStepCache, RNNForwardResult, RNNGradients } from './ops/rnn';
+export type { HiddenDirectionOptions, HiddenDirectionResult } from './dispatch/hidden-direction';
+export type { HiddenStackOptions } from './dispatch/hidden-stack';
+export { GRU_CELL, rnnCellSpec } from './layers/cell-spec';
 
 /**
  * One LSTM time step (gates i, f, g, o) from its input projection `xz` = x_t W_ih^T + b_ih + b_hh
@@ -101,3 +111,75 @@ export const lstmStack = tf.op({ lstmStack_: lstmStackOp });
  * ```
  */
 export const dropout = tf.op({ dropout_: dropoutOp });
+
+/**
+ * One GRU layer direction's forward over a time-major `x` [T, N, I] from `h0` [N, H] (gates r, z,
+ * n, PyTorch's), as composed tfjs ops, keeping for each step what `gruBackward` needs.
+ *
+ * ```ts
+ * const { output, hN, cache } = gruForward(x, h0, { weightIh, weightHh, biasIh, biasHh });
+ * ```
+ */
+export const gruForward = tf.op({ gruForward_: gruForwardOp });
+
+/**
+ * The hand-derived backward pass of `gruForward` (docs/bptt.md, section 10): the gradients of `x`,
+ * `h0` and the weights (each bias its own) from those of `output` and `hN`.
+ *
+ * ```ts
+ * const fwd = gruForward(x, h0, w);
+ * const { dx, dWeightHh, dBiasHh } = gruBackward(dOutput, dhN, x, w, fwd.cache);
+ * ```
+ */
+export const gruBackward = tf.op({ gruBackward_: gruBackwardOp });
+
+/**
+ * One Elman RNN layer direction's forward (`nonlinearity` 'tanh' or 'relu'), as composed ops,
+ * keeping what `rnnBackward` needs.
+ *
+ * ```ts
+ * const { output, hN, cache } = rnnForward(x, h0, { weightIh, weightHh }, 'relu');
+ * ```
+ */
+export const rnnForward = tf.op({ rnnForward_: rnnForwardOp });
+
+/**
+ * The hand-derived backward pass of `rnnForward` (docs/bptt.md, section 11).
+ *
+ * ```ts
+ * const { dx, dWeightHh } = rnnBackward(dOutput, dhN, x, w, 'tanh', fwd.cache);
+ * ```
+ */
+export const rnnBackward = tf.op({ rnnBackward_: rnnBackwardOp });
+
+/**
+ * One GRU layer direction, differentiable: the fused kernels on `cpu` and `wasm`, composed ops with
+ * the hand-derived gradient elsewhere, or tfjs' autodiff with `gradient: 'autodiff'`.
+ *
+ * ```ts
+ * const { output, hN } = gruDirection(x, h0, { weightIh, weightHh, biasIh, biasHh }, { reverse: true });
+ * ```
+ */
+export const gruDirection = tf.op({ gruDirection_: gruDirectionOp });
+
+/**
+ * One Elman RNN layer direction, differentiable, as `gruDirection`.
+ *
+ * ```ts
+ * const { output, hN } = rnnDirection(x, h0, { weightIh, weightHh }, 'tanh');
+ * ```
+ */
+export const rnnDirection = tf.op({ rnnDirection_: rnnDirectionOp });
+
+/**
+ * PyTorch's `nn.GRU` or `nn.RNN` as a function (`spec`: `GRU_CELL` or `rnnCellSpec('tanh' |
+ * 'relu')`): stacked, optionally bidirectional layers over a time-major `x`; `h0`
+ * [numLayers * numDirections, N, H] or null.
+ *
+ * ```ts
+ * const { output, hN } = hiddenStack(GRU_CELL, x, null, (layer, dir) => weights[layer][dir], {
+ *   numLayers: 2, bidirectional: true, hiddenSize: 20,
+ * });
+ * ```
+ */
+export const hiddenStack = tf.op({ hiddenStack_: hiddenStackOp });
