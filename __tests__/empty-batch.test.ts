@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { LSTM, LSTMCell, torchLSTM } from '../src';
+import { GRU, GRUCell, LSTM, LSTMCell, RNN, torchLSTM } from '../src';
 
 // A batch of no sequences ([T, 0, inputSize]) is valid input in PyTorch: empty outputs and zero
 // gradients. Here it must give the same on every backend, with no leak: before, the kernels'
@@ -83,4 +83,39 @@ test('torchLSTM gives [0, T, size] for an empty batch, as tf.layers.lstm does', 
   tf.dispose([x]);
   layer.dispose();
   keras.dispose();
+});
+
+describe.each(['manual', 'autodiff'] as const)('batch size 0, GRU and RNN (%s gradients)', (gradient) => {
+  test.each([
+    ['GRU', () => new GRU({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, seed: 1, gradient })],
+    ['RNN', () => new RNN({ inputSize: 3, hiddenSize: 4, nonlinearity: 'relu', seed: 1, gradient })],
+  ] as const)('%s: empty outputs, zero gradients of every parameter, nothing left', (_name, make) => {
+    const rnn = make();
+    const states = rnn.numLayers * rnn.numDirections;
+    const x = tf.zeros([5, 0, 3]);
+    const before = tf.memory().numTensors;
+    const [output, hN] = rnn.forward(x);
+    expect([output.shape, hN.shape]).toEqual([
+      [5, 0, rnn.numDirections * 4],
+      [states, 0, 4],
+    ]);
+    tf.dispose([output, hN]);
+    const { value, grads } = tf.variableGrads(() => {
+      const [out, h] = rnn.forward(x);
+      return tf.add(tf.sum(out), tf.sum(h)) as tf.Scalar;
+    });
+    for (const [name, p] of rnn.namedParameters()) {
+      const g = grads[p.name];
+      expect({ name, shape: g.shape }).toEqual({ name, shape: p.shape });
+      expect(Array.from(g.dataSync()).every((v) => v === 0)).toBe(true);
+    }
+    tf.dispose([value, ...Object.values(grads)]);
+    expect(tf.memory().numTensors).toBe(before);
+    const cell = new GRUCell({ inputSize: 3, hiddenSize: 2 });
+    const h = cell.forward(tf.zeros([0, 3]));
+    expect(h.shape).toEqual([0, 2]);
+    tf.dispose([x, h]);
+    cell.dispose();
+    rnn.dispose();
+  });
 });
