@@ -1,20 +1,24 @@
 /**
  * The browser bench's page (bundled by bench/browser.ts as an app would bundle tfjs-lstm): on one
  * tfjs backend, the forward pass and the training step (forward, backward, Adam on
- * mean(output^2)) of tfjs-lstm's LSTM and of tf.layers.lstm (recurrentActivation sigmoid), the
- * same sizes, interleaved in rounds, each timed call after an untimed one; and one streaming step
- * (LSTMCell, batch 1). Results read back with `data()`, so that a GPU backend's time is counted.
+ * mean(output^2)) of tfjs-lstm's LSTM (or GRU, `cell: 'gru'`) and of tf.layers.lstm (gru)
+ * (recurrentActivation sigmoid), the same sizes, interleaved in rounds, each timed call after an
+ * untimed one; and one streaming step (LSTMCell or GRUCell, batch 1). For the GRU also its
+ * composed ops (the flag TFJSLSTM_FUSED_KERNELS off), the "before" of its webgl program. Results
+ * read back with `data()`, so that a GPU backend's time is counted.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { LSTM, LSTMCell } from 'tfjs-lstm';
+import { GRU, GRUCell, LSTM, LSTMCell } from 'tfjs-lstm';
 
 export interface BenchSizes {
   batch: number;
   steps: number;
   inputSize: number;
   hidden: number;
+  /** Default 'lstm'. */
+  cell?: 'lstm' | 'gru';
 }
 
 export interface BrowserRow {
@@ -47,20 +51,37 @@ interface Variant {
   dispose(): void;
 }
 
-function variant(name: string, apply: (x: tf.Tensor) => tf.Tensor, vars: tf.Variable[], x: tf.Tensor): Variant {
+function variant(
+  name: string,
+  apply: (x: tf.Tensor) => tf.Tensor,
+  vars: tf.Variable[],
+  x: tf.Tensor,
+  fused = true,
+): Variant {
   const opt = tf.train.adam(1e-3);
+  // The kernels' flag for this variant's calls (tfjs reads it at each dispatch).
+  const withFlag = async (f: () => Promise<void>) => {
+    tf.env().set('TFJSLSTM_FUSED_KERNELS', fused);
+    try {
+      await f();
+    } finally {
+      tf.env().set('TFJSLSTM_FUSED_KERNELS', true);
+    }
+  };
   return {
     name,
-    async forward() {
-      const y = tf.tidy(() => apply(x));
-      await y.data();
-      y.dispose();
-    },
-    async train() {
-      const cost = opt.minimize(() => tf.mean(tf.square(apply(x))) as tf.Scalar, true, vars);
-      await cost?.data();
-      cost?.dispose();
-    },
+    forward: () =>
+      withFlag(async () => {
+        const y = tf.tidy(() => apply(x));
+        await y.data();
+        y.dispose();
+      }),
+    train: () =>
+      withFlag(async () => {
+        const cost = opt.minimize(() => tf.mean(tf.square(apply(x))) as tf.Scalar, true, vars);
+        await cost?.data();
+        cost?.dispose();
+      }),
     dispose: () => opt.dispose(),
   };
 }
@@ -69,13 +90,17 @@ async function run(backend: string, sizes: BenchSizes, repeats: number): Promise
   if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
   await tf.ready();
   const x = tf.randomNormal([sizes.batch, sizes.steps, sizes.inputSize], 0, 1, 'float32', 1);
-  const rnn = new LSTM({ inputSize: sizes.inputSize, hiddenSize: sizes.hidden, batchFirst: true, seed: 1 });
-  const layer = tf.layers.lstm({ units: sizes.hidden, returnSequences: true, recurrentActivation: 'sigmoid' });
+  const cell = sizes.cell ?? 'lstm';
+  const options = { inputSize: sizes.inputSize, hiddenSize: sizes.hidden, batchFirst: true, seed: 1 };
+  const rnn = cell === 'gru' ? new GRU(options) : new LSTM(options);
+  const layer = tf.layers[cell]({ units: sizes.hidden, returnSequences: true, recurrentActivation: 'sigmoid' });
   tf.tidy(() => void layer.apply(tf.zeros([1, sizes.steps, sizes.inputSize])));
+  const apply = (input: tf.Tensor) => rnn.forward(input)[0];
   const variants = [
-    variant('tfjs-lstm (manual)', (input) => rnn.forward(input)[0], rnn.parameters(), x),
+    variant('tfjs-lstm (manual)', apply, rnn.parameters(), x),
+    ...(cell === 'gru' ? [variant('tfjs-lstm (manual, composed ops)', apply, rnn.parameters(), x, false)] : []),
     variant(
-      'tf.layers.lstm',
+      `tf.layers.${cell}`,
       (input) => layer.apply(input) as tf.Tensor,
       layer.trainableWeights.map((w) => w.read() as tf.Variable),
       x,
@@ -101,12 +126,17 @@ async function run(backend: string, sizes: BenchSizes, repeats: number): Promise
     trainMs: median(times[k].train),
   }));
 
-  // One streaming step: LSTMCell at batch 1, the state carried, h read back.
-  const cell = new LSTMCell({ inputSize: sizes.inputSize, hiddenSize: sizes.hidden, seed: 2 });
+  // One streaming step: LSTMCell (GRUCell) at batch 1, the state carried, h read back.
+  const cellOptions = { inputSize: sizes.inputSize, hiddenSize: sizes.hidden, seed: 2 };
+  const stepper = cell === 'gru' ? new GRUCell(cellOptions) : new LSTMCell(cellOptions);
   const x1 = tf.randomNormal([1, sizes.inputSize], 0, 1, 'float32', 3);
-  let state: [tf.Tensor, tf.Tensor] = [tf.zeros([1, sizes.hidden]), tf.zeros([1, sizes.hidden])];
+  let state: tf.Tensor[] =
+    cell === 'gru' ? [tf.zeros([1, sizes.hidden])] : [tf.zeros([1, sizes.hidden]), tf.zeros([1, sizes.hidden])];
   const step = async () => {
-    const next = cell.forward(x1, state);
+    const next =
+      stepper instanceof GRUCell
+        ? [stepper.forward(x1, state[0])]
+        : stepper.forward(x1, state as [tf.Tensor, tf.Tensor]);
     await next[0].data();
     tf.dispose(state);
     state = next;
@@ -119,12 +149,13 @@ async function run(backend: string, sizes: BenchSizes, repeats: number): Promise
         for (let k = 0; k < 50; k++) await step();
       })) / 50,
     );
-  rows.push({ backend, variant: 'tfjs-lstm, one LSTMCell step, batch 1', forwardMs: median(stepMs), trainMs: NaN });
+  const stepName = cell === 'gru' ? 'GRUCell' : 'LSTMCell';
+  rows.push({ backend, variant: `tfjs-lstm, one ${stepName} step, batch 1`, forwardMs: median(stepMs), trainMs: NaN });
 
   tf.dispose([x, x1, ...state]);
   variants.forEach((v) => v.dispose());
   rnn.dispose();
-  cell.dispose();
+  stepper.dispose();
   layer.dispose();
   return rows;
 }

@@ -7,6 +7,7 @@
  *
  *   npm run bench:browser                                         # webgl, wasm, cpu; batch 8, seq 50, in 32, hidden 64
  *   npm run bench:browser -- --backends webgl --batch 32 --steps 100 --input 64 --hidden 128 --repeats 5
+ *   npm run bench:browser -- --cell gru --backends webgl   # the GRU (its webgl program, and its composed ops)
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -22,13 +23,14 @@ const root = path.join(__dirname, '..');
 const PAGE_HTML = `<!doctype html><meta charset="utf-8"><title>tfjs-lstm browser bench</title><link rel="icon" href="data:,">
 <script type="module" src="/bench.js"></script><p>tfjs-lstm browser bench</p>`;
 
-function table(rows: BrowserRow[]): string {
+function table(rows: BrowserRow[], cell: 'lstm' | 'gru'): string {
+  const peerName = `tf.layers.${cell}`;
   const lines = [
-    '| backend | variant | forward ms | training step ms | forward vs tf.layers.lstm | training vs tf.layers.lstm |',
+    `| backend | variant | forward ms | training step ms | forward vs ${peerName} | training vs ${peerName} |`,
     '|---|---|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
-    const peer = rows.find((p) => p.backend === r.backend && p.variant === 'tf.layers.lstm');
+    const peer = rows.find((p) => p.backend === r.backend && p.variant === peerName);
     const ratio = (a?: number, b?: number) => (a && b && Number.isFinite(b) ? `${(a / b).toFixed(2)}x` : '');
     const train = Number.isFinite(r.trainMs) ? r.trainMs.toFixed(1) : '';
     lines.push(
@@ -44,7 +46,9 @@ async function main(): Promise<void> {
     steps: Number(flag('steps') ?? 50),
     inputSize: Number(flag('input') ?? 32),
     hidden: Number(flag('hidden') ?? 64),
+    cell: flag('cell') === 'gru' ? 'gru' : 'lstm',
   };
+  const cell = sizes.cell ?? 'lstm';
   const repeats = Number(flag('repeats') ?? 5);
   const backends = (flag('backends') ?? 'webgl,wasm,cpu').split(',');
   const { files } = await bundle(path.join(__dirname, 'browser-page.ts'), 'bench');
@@ -61,7 +65,7 @@ async function main(): Promise<void> {
       await page.goto(server.url);
       await page.waitForFunction(() => 'bench' in window);
       const got = await page.evaluate(({ b, s, r }) => window.bench.run(b, s, r), { b: backend, s: sizes, r: repeats });
-      console.log(table(got).split('\n').slice(2).join('\n'));
+      console.log(table(got, cell).split('\n').slice(2).join('\n'));
       rows.push(...got);
       await page.close();
     }
@@ -71,8 +75,8 @@ async function main(): Promise<void> {
   }
   const describe =
     `Chromium (${CHROMIUM_FLAGS.filter((f) => f.includes('swiftshader')).join(' ')}: WebGL in software), ` +
-    `batch ${sizes.batch}, sequence ${sizes.steps}, input ${sizes.inputSize}, hidden ${sizes.hidden}; medians of ${repeats}`;
-  const report = `${describe}\n\n${table(rows)}`;
+    `${cell.toUpperCase()}, batch ${sizes.batch}, sequence ${sizes.steps}, input ${sizes.inputSize}, hidden ${sizes.hidden}; medians of ${repeats}`;
+  const report = `${describe}\n\n${table(rows, cell)}`;
   console.log(`\n${report}`);
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
   fs.writeFileSync(path.join(__dirname, 'results', 'browser.md'), `${report}\n`);

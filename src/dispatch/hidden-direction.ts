@@ -5,10 +5,11 @@ import { gruBackward, gruForward, GRUStepCache } from '../ops/gru';
 import { rnnBackward, rnnForward, RNNStepCache } from '../ops/rnn';
 import { SequenceOptions } from '../ops/sequence';
 import { CellWeights, weightList, weightsFromList } from '../ops/weights';
-import { hasFusedKernels } from '../kernels/register';
+import { hasFusedKernels, hasWebglKernels } from '../kernels/register';
 import { emptyBatch, packedCustomGrad } from './direction-grad';
 import { currentFlowRecording, FlowLabel, FlowRecord, FlowRecording, forgetMeans } from './flow-recording';
 import { fusedHiddenDirection } from './fused-hidden-direction';
+import { webglGruDirection } from './webgl-gru-direction';
 import type { GradientMode } from './lstm-direction';
 
 /** Options of `gruDirection` and `rnnDirection`: the sequence's, the gradient mode, the report label. */
@@ -167,6 +168,10 @@ function hiddenDirection<C extends Record<string, tf.Tensor>>(
   // the device: they take lengths as numbers, nor for gradientFlow's per-step norms).
   if (hasFusedKernels() && !options.validSteps && !record && (!taping || options.gradient !== 'autodiff')) {
     return fusedHiddenDirection(x, h0, w, ops.kernel, options);
+  }
+  // webgl in inference: a GRU step's gate arithmetic and state update as one shader program.
+  if (!taping && !record && ops.kernel === undefined && x.shape[0] > 0 && hasWebglKernels()) {
+    return webglGruDirection(x, h0, w, options);
   }
   if ((!taping && !record) || options.gradient === 'autodiff') {
     const { output, hN } = ops.forward(x, h0, w, options);

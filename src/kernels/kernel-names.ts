@@ -211,6 +211,13 @@ export const LSTM_WEBGL_CELL_CACHE = 'TfjsLstmWebglCellCache';
  */
 export const LSTM_WEBGL_BACKWARD = 'TfjsLstmWebglBackward';
 export const LSTM_WEBGL_UNPACKED = 'TfjsLstmWebglUnpacked';
+/**
+ * One GRU step for inference on `webgl`, as one shader program: h' ([N, H]) from rows
+ * [offset, offset + N) of the input's projection `xz` ([T N, 3H], x W_ih^T + b_ih, unpacked), the
+ * recurrent product `hz` ([N, 3H], h W_hh^T), its bias `bh` ([1, 3H], b_hh; zeros without bias)
+ * and `h` ([N, H]).
+ */
+export const GRU_WEBGL_CELL = 'TfjsGruWebglCell';
 
 export interface LstmWebglCellInputs {
   xz: tf.TensorInfo;
@@ -316,6 +323,10 @@ export interface LstmKernels {
     attrs: Record<string, never>;
   };
   [LSTM_WEBGL_UNPACKED]: { inputs: { x: tf.TensorInfo }; attrs: Record<string, never> };
+  [GRU_WEBGL_CELL]: {
+    inputs: { xz: tf.TensorInfo; hz: tf.TensorInfo; bh: tf.TensorInfo; h: tf.TensorInfo };
+    attrs: { offset: number };
+  };
   [GRU_FORWARD]: { inputs: HiddenForwardInputs; attrs: HiddenForwardAttrs };
   [HIDDEN_CACHE]: { inputs: Record<string, never>; attrs: { shapes: number[][]; zeros: boolean } };
   [GRU_BACKWARD]: { inputs: GruBackwardInputs; attrs: LstmSequenceAttrs };

@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { LSTM_WEBGL_BACKWARD, LSTM_WEBGL_CELL, LSTM_WEBGL_CELL_CACHE, LSTM_WEBGL_UNPACKED } from './kernel-names';
+import {
+  GRU_WEBGL_CELL,
+  LSTM_WEBGL_BACKWARD,
+  LSTM_WEBGL_CELL,
+  LSTM_WEBGL_CELL_CACHE,
+  LSTM_WEBGL_UNPACKED,
+} from './kernel-names';
 import { registerKernel } from './run-kernel';
 
 /** What the kernels use of tfjs-backend-webgl's MathBackendWebGL (its GPGPUProgram interface). */
@@ -20,14 +26,16 @@ interface WebglBackend {
 
 // Numerically safe forms: exp of a large argument would overflow to Infinity, and some GPUs' own
 // tanh returns NaN there (tfjs-backend-webgl's Tanh is written the same way, for that reason).
-// gate(b, k): column k of step row b's pre-activation, the input's part (rows from `offset` of XZ)
-// plus the recurrent product's (HZ). cellOf(b, k): c' = f c + i g; rOf(b, k, c): o tanh(c').
-const stepFunctions = (hidden: number) => `
+const ACTIVATIONS = `
   float sigmoidOf(float x) { return 1.0 / (1.0 + exp(-x)); }
   float tanhOf(float x) {
     float e = exp(-2.0 * abs(x));
     return sign(x) * (1.0 - e) / (1.0 + e);
-  }
+  }`;
+
+// gate(b, k): column k of step row b's pre-activation, the input's part (rows from `offset` of XZ)
+// plus the recurrent product's (HZ). cellOf(b, k): c' = f c + i g; rOf(b, k, c): o tanh(c').
+const stepFunctions = (hidden: number) => `${ACTIVATIONS}
   float gate(int b, int k) { return getXZ(offset + b, k) + getHZ(b, k); }
   float cellOf(int b, int k) {
     float i = sigmoidOf(gate(b, k));
@@ -128,6 +136,31 @@ function cellBackwardProgram(batch: number, hidden: number) {
   };
 }
 
+/**
+ * One GRU step (docs/bptt.md, section 10) as one shader program: h' = (h - n) z + n with
+ * r = σ(xr + hr), z = σ(xz + hz), n = tanh(xn + r hn), the input's part from rows
+ * [offset, offset + N) of XZ and the recurrent one HZ + BH. What the composed ops do in some
+ * fifteen dispatches, in one.
+ */
+function gruCellProgram(batch: number, hidden: number) {
+  return {
+    variableNames: ['XZ', 'HZ', 'BH', 'H'],
+    customUniforms: [{ name: 'offset', type: 'int' as const }],
+    outputShape: [batch, hidden],
+    userCode: `${ACTIVATIONS}
+      float part(int b, int k) { return getHZ(b, k) + getBH(0, k); }
+      void main() {
+        ivec2 rc = getOutputCoords();
+        int b = rc.x;
+        int k = rc.y;
+        float r = sigmoidOf(getXZ(offset + b, k) + part(b, k));
+        float z = sigmoidOf(getXZ(offset + b, ${hidden} + k) + part(b, ${hidden} + k));
+        float n = tanhOf(getXZ(offset + b, ${2 * hidden} + k) + r * part(b, ${2 * hidden} + k));
+        setOutput((getH(b, k) - n) * z + n);
+      }`,
+  };
+}
+
 /** A copy of a 2-D tensor in an unpacked texture (see `LSTM_WEBGL_UNPACKED`). */
 function unpackedProgram(shape: number[]) {
   return {
@@ -141,7 +174,7 @@ let registered = false;
 
 /**
  * Registers the webgl kernels (`LSTM_WEBGL_CELL`, `LSTM_WEBGL_CELL_CACHE`, `LSTM_WEBGL_BACKWARD`,
- * `LSTM_WEBGL_UNPACKED`) once. Registering does not
+ * `LSTM_WEBGL_UNPACKED`, `GRU_WEBGL_CELL`) once. Registering does not
  * need the webgl backend to exist (in Node it never runs).
  */
 export function registerWebglKernels(): void {
@@ -166,6 +199,12 @@ export function registerWebglKernels(): void {
     const webgl = backend as unknown as WebglBackend;
     const program = cellBackwardProgram(batch, hidden);
     return [webgl.runWebGLProgram(program, [inputs.a, inputs.cPrev, inputs.dr, inputs.dc], 'float32')];
+  });
+  registerKernel(GRU_WEBGL_CELL, 'webgl', ({ inputs, backend, attrs }) => {
+    const [batch, hidden] = inputs.h.shape;
+    const webgl = backend as unknown as WebglBackend;
+    const program = gruCellProgram(batch, hidden);
+    return [webgl.runWebGLProgram(program, [inputs.xz, inputs.hz, inputs.bh, inputs.h], 'float32', [[attrs.offset]])];
   });
   registerKernel(LSTM_WEBGL_UNPACKED, 'webgl', ({ inputs, backend }) => {
     const webgl = backend as unknown as WebglBackend;
