@@ -4,7 +4,7 @@ import { Gradients, gradientList, lstmBackward, lstmForward, StepCache } from '.
 import { SequenceOptions } from '../ops/sequence';
 import { LSTMWeights, weightList, weightsFromList } from '../ops/weights';
 import { FlowRecord, forgetMeans } from './flow-recording';
-import { DirectionResult, directionCustomGrad, resultShapes } from './direction-grad';
+import { DirectionResult, directionCustomGrad, flattenCache, restoreCache, resultShapes } from './direction-grad';
 
 const CACHE_FIELDS = ['i', 'f', 'g', 'o', 'tanhC', 'hPrev', 'cPrev'] as const;
 
@@ -39,14 +39,9 @@ export function composedDirection(
     // dispose them before the backward pass runs.
     // (validSteps last: the caller's tidy disposes it before the backward pass runs.)
     const validSteps = options.validSteps ? [options.validSteps] : [];
-    save([xIn, ...weightsIn, ...fwd.cache.flatMap((step) => CACHE_FIELDS.map((k) => step[k])), ...validSteps]);
+    save([xIn, ...weightsIn, ...flattenCache(fwd.cache, CACHE_FIELDS), ...validSteps]);
     const gradFunc = ([dOutput, dhN, dcN]: tf.Tensor[], saved: tf.Tensor[]) => {
-      const flat = saved.slice(1 + numWeights);
-      const cache = Array.from({ length: steps }, (_, t) => {
-        const step = {} as StepCache;
-        CACHE_FIELDS.forEach((k, j) => (step[k] = flat[t * CACHE_FIELDS.length + j]));
-        return step;
-      });
+      const cache = restoreCache<StepCache>(saved.slice(1 + numWeights), CACHE_FIELDS, steps);
       const norms: tf.Tensor[] = new Array(steps);
       const g: Gradients = lstmBackward(
         dOutput,

@@ -126,3 +126,30 @@ export function emptyBatch(x: tf.Tensor, states: tf.Tensor[], weights: tf.Tensor
   const empty = op(x, ...states, ...weights);
   return [tf.reshape(empty, [steps, 0, sizes[0]]), ...sizes.map((size) => tf.reshape(empty, [0, size]))];
 }
+
+/**
+ * A forward's per-step cache as one flat list, for customGrad's `save`: the named fields of step 0,
+ * then of step 1, ... `restoreCache` reads it back.
+ *
+ * ```ts
+ * save([x, ...weights, ...flattenCache(fwd.cache, ['r', 'z', 'n', 'hn', 'hPrev'])]);
+ * ```
+ */
+export function flattenCache<C>(cache: C[], fields: readonly (keyof C)[]): tf.Tensor[] {
+  return cache.flatMap((step) => fields.map((k) => step[k] as tf.Tensor));
+}
+
+/**
+ * `flattenCache`'s inverse: `steps` steps of the named fields from `flat`.
+ *
+ * ```ts
+ * const cache = restoreCache<GRUStepCache>(saved.slice(1 + numWeights), fields, steps);
+ * ```
+ */
+export function restoreCache<C>(flat: tf.Tensor[], fields: readonly (keyof C)[], steps: number): C[] {
+  return Array.from({ length: steps }, (_, t) => {
+    const step = {} as C;
+    fields.forEach((k, j) => (step[k] = flat[t * fields.length + j] as C[keyof C]));
+    return step;
+  });
+}

@@ -6,7 +6,7 @@ import { rnnBackward, rnnForward, RNNStepCache } from '../ops/rnn';
 import { SequenceOptions } from '../ops/sequence';
 import { CellWeights, weightList, weightsFromList } from '../ops/weights';
 import { hasFusedKernels, hasWebglKernels } from '../kernels/register';
-import { emptyBatch, packedCustomGrad } from './direction-grad';
+import { emptyBatch, flattenCache, packedCustomGrad, restoreCache } from './direction-grad';
 import { currentFlowRecording, FlowLabel, FlowRecord, FlowRecording, forgetMeans } from './flow-recording';
 import { fusedHiddenDirection } from './fused-hidden-direction';
 import { webglGruDirection } from './webgl-gru-direction';
@@ -210,14 +210,9 @@ function composedHidden<C extends Record<string, tf.Tensor>>(
       // Only what is saved outlives this function; inputs are saved too, since the caller may
       // dispose them before the backward pass runs (validSteps last: the caller's tidy disposes it).
       const validSteps = options.validSteps ? [options.validSteps] : [];
-      save([xIn, ...weightsIn, ...fwd.cache.flatMap((step) => fields.map((k) => step[k])), ...validSteps]);
+      save([xIn, ...weightsIn, ...flattenCache(fwd.cache, fields), ...validSteps]);
       const gradFunc = ([dOutput, dhN]: tf.Tensor[], saved: tf.Tensor[]) => {
-        const flat = saved.slice(1 + numWeights);
-        const cache = Array.from({ length: steps }, (_, t) => {
-          const step = {} as C;
-          fields.forEach((k, j) => (step[k] = flat[t * fields.length + j] as C[keyof C]));
-          return step;
-        });
+        const cache = restoreCache<C>(saved.slice(1 + numWeights), fields, steps);
         const norms: tf.Tensor[] = new Array(steps);
         const grads = ops.backward(
           dOutput,
