@@ -47,16 +47,48 @@ export interface GRULayerCache {
   hPrev: Float64Array;
 }
 
-/** Gradients of one layer's run; unlike the LSTM's, the two biases' differ. */
-export interface GRULayerGrads {
+/**
+ * Gradients of one layer's run (GRU, RNN): dx [T, N, I], dh0 [N, H], the weights', and the biases'
+ * [G H], computed even when the layer has no bias (a GRU's two differ; an RNN's are equal).
+ */
+export interface HiddenLayerGrads {
   dx: Float64Array;
   dh0: Float64Array;
   dWeightIh: Float64Array;
   dWeightHh: Float64Array;
-  /** [3H], computed even when the layer has no bias. */
   dBiasIh: Float64Array;
   dBiasHh: Float64Array;
 }
+
+/**
+ * Checks one layer's arguments (G H rows of weights for `gates` G) so that the loops can trust
+ * them, and returns each sequence's valid length.
+ *
+ * ```ts
+ * const lengths = checkLayerArguments(weights, dims, 3, x, h0, options);
+ * ```
+ */
+export function checkLayerArguments(
+  weights: HiddenLayerWeights,
+  dims: HiddenLayerDims,
+  gates: number,
+  x: Float64Array,
+  h0: Float64Array,
+  options: LayerOptions,
+): number[] {
+  const { steps: T, batch: N, inputSize: I, hiddenSize: H } = dims;
+  const G = gates * H;
+  const lengths = validLengths(options.lengths, T, N);
+  expectLength('weightIh', weights.weightIh, G * I);
+  expectLength('weightHh', weights.weightHh, G * H);
+  if (weights.biasIh) expectLength('biasIh', weights.biasIh, G);
+  if (weights.biasHh) expectLength('biasHh', weights.biasHh, G);
+  expectLength('x', x, T * N * I);
+  expectLength('h0', h0, N * H);
+  return lengths;
+}
+
+type GRULayerGrads = HiddenLayerGrads;
 
 /**
  * Runs one GRU layer in one direction over a time-major batch, as PyTorch does for one layer
@@ -79,13 +111,7 @@ export function gruLayerForward(
   const G = 3 * H;
   const { weightIh, weightHh, biasIh, biasHh } = weights;
   const reverse = options.reverse ?? false;
-  const lengths = validLengths(options.lengths, T, N);
-  expectLength('weightIh', weightIh, G * I);
-  expectLength('weightHh', weightHh, G * H);
-  if (biasIh) expectLength('biasIh', biasIh, G);
-  if (biasHh) expectLength('biasHh', biasHh, G);
-  expectLength('x', x, T * N * I);
-  expectLength('h0', h0, N * H);
+  const lengths = checkLayerArguments(weights, dims, 3, x, h0, options);
 
   const output = new Float64Array(T * N * H);
   const hN = new Float64Array(N * H);

@@ -7,10 +7,18 @@
  * Time-major and flat, in PyTorch's layouts: x [T, N, I], output [T, N, D*H], h0/hN [L*D, N, H].
  */
 import { parameterSuffix } from '../layers/cell-spec';
-import { gruLayerBackward, gruLayerForward } from './gru-layer';
-import { mulberry32, randomArray } from './random';
+import { gruLayerBackward, gruLayerForward, HiddenLayerGrads } from './gru-layer';
 import { rnnLayerBackward, rnnLayerForward } from './rnn-layer';
-import { dot, ReferenceInput, StackCell, stackBackward, stackForward, StackRun } from './stack';
+import {
+  checkParamShapes,
+  dot,
+  randomParamsOf,
+  ReferenceInput,
+  StackCell,
+  stackBackward,
+  stackForward,
+  StackRun,
+} from './stack';
 
 export { gruLayerForward, gruLayerBackward } from './gru-layer';
 export { rnnLayerForward, rnnLayerBackward } from './rnn-layer';
@@ -74,31 +82,12 @@ export function hiddenParamShapes(config: HiddenReferenceConfig): [string, numbe
  * ```
  */
 export function randomHiddenParams(config: HiddenReferenceConfig, seed: number, scale?: number): HiddenReferenceParams {
-  const rand = mulberry32(seed);
-  const s = scale ?? 1 / Math.sqrt(config.hiddenSize);
-  const params: HiddenReferenceParams = {};
-  for (const [name, shape] of hiddenParamShapes(config)) {
-    params[name] = randomArray(
-      shape.reduce((a, b) => a * b, 1),
-      rand,
-      s,
-    );
-  }
-  return params;
+  return randomParamsOf(hiddenParamShapes(config), seed, scale ?? 1 / Math.sqrt(config.hiddenSize));
 }
 
 /** The cell as the reference stack runs it: one state h [N, H]. */
 function hiddenCell(config: HiddenReferenceConfig, params: HiddenReferenceParams): StackCell {
-  const shapes = hiddenParamShapes(config);
-  for (const [name, shape] of shapes) {
-    const size = shape.reduce((a, b) => a * b, 1);
-    if (!(name in params)) throw new Error(`missing parameter ${name}`);
-    if (params[name].length !== size) throw new Error(`${name} has ${params[name].length} entries, expected ${size}`);
-  }
-  const known = new Set(shapes.map(([name]) => name));
-  for (const name of Object.keys(params)) {
-    if (!known.has(name)) throw new Error(`unexpected parameter ${name} for this config`);
-  }
+  checkParamShapes(hiddenParamShapes(config), params);
   const H = config.hiddenSize;
   return {
     inputSize: config.inputSize,
@@ -114,14 +103,7 @@ function hiddenCell(config: HiddenReferenceConfig, params: HiddenReferenceParams
         biasHh: config.bias ? params[`bias_hh${suffix}`] : undefined,
       };
       const layerDims = { ...dims, hiddenSize: H };
-      const named = (g: {
-        dx: Float64Array;
-        dh0: Float64Array;
-        dWeightIh: Float64Array;
-        dWeightHh: Float64Array;
-        dBiasIh: Float64Array;
-        dBiasHh: Float64Array;
-      }) => {
+      const named = (g: HiddenLayerGrads) => {
         const dParams: Record<string, Float64Array> = { weight_ih: g.dWeightIh, weight_hh: g.dWeightHh };
         if (config.bias) Object.assign(dParams, { bias_ih: g.dBiasIh, bias_hh: g.dBiasHh });
         return { dx: g.dx, dStates: [g.dh0], dParams };

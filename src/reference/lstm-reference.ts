@@ -9,8 +9,16 @@
  */
 import { parameterSuffix } from '../layers/cell-spec';
 import { layerBackward, layerForward, LayerWeights } from './layer';
-import { mulberry32, randomArray } from './random';
-import { dot, ReferenceInput, StackCell, stackBackward, stackForward, StackRun } from './stack';
+import {
+  checkParamShapes,
+  dot,
+  randomParamsOf,
+  ReferenceInput,
+  StackCell,
+  stackBackward,
+  stackForward,
+  StackRun,
+} from './stack';
 
 export { layerForward, layerBackward } from './layer';
 export type { LayerWeights, LayerDims, LayerOptions, LayerCache, LayerForwardResult, LayerGrads } from './layer';
@@ -90,10 +98,6 @@ function suffixOf(layer: number, dir: number): string {
   return parameterSuffix(layer, dir === 1);
 }
 
-function sizeOf(shape: number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
 /**
  * PyTorch's name and shape of every parameter of `nn.LSTM(config)`, in `named_parameters()` order.
  *
@@ -128,27 +132,7 @@ export function referenceParamShapes(config: ReferenceConfig): [string, number[]
  * ```
  */
 export function randomParams(config: ReferenceConfig, seed: number, scale?: number): ReferenceParams {
-  const rand = mulberry32(seed);
-  const s = scale ?? 1 / Math.sqrt(config.hiddenSize);
-  const params: ReferenceParams = {};
-  for (const [name, shape] of referenceParamShapes(config)) params[name] = randomArray(sizeOf(shape), rand, s);
-  return params;
-}
-
-/** Checks `params` holds exactly the config's parameters, so a misnamed one cannot go unused. */
-function checkParams(config: ReferenceConfig, params: ReferenceParams): void {
-  const shapes = referenceParamShapes(config);
-  for (const [name, shape] of shapes) {
-    const size = sizeOf(shape);
-    if (!(name in params)) throw new Error(`missing parameter ${name}`);
-    if (params[name].length !== size) {
-      throw new Error(`${name} has ${params[name].length} entries, expected ${size} ([${shape.join(', ')}])`);
-    }
-  }
-  const known = new Set(shapes.map(([name]) => name));
-  for (const name of Object.keys(params)) {
-    if (!known.has(name)) throw new Error(`unexpected parameter ${name} for this config`);
-  }
+  return randomParamsOf(referenceParamShapes(config), seed, scale ?? 1 / Math.sqrt(config.hiddenSize));
 }
 
 function layerWeights(config: ReferenceConfig, params: ReferenceParams, suffix: string): LayerWeights {
@@ -164,7 +148,7 @@ function layerWeights(config: ReferenceConfig, params: ReferenceParams, suffix: 
 /** The LSTM as the reference stack runs it: states h [N, P] and c [N, H]. */
 function lstmCell(config: ReferenceConfig, params: ReferenceParams): StackCell {
   const { hidden: H, out: P } = sizesOf(config);
-  checkParams(config, params);
+  checkParamShapes(referenceParamShapes(config), params);
   return {
     inputSize: config.inputSize,
     numLayers: config.numLayers,

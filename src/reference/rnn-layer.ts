@@ -5,8 +5,8 @@
  *     h' = act(W_ih x + b_ih + W_hh h + b_hh),  act = tanh or relu
  */
 import type { Nonlinearity } from '../layers/cell-spec';
-import type { HiddenLayerDims, HiddenLayerWeights } from './gru-layer';
-import { expectLength, LayerOptions, timeOf, validLengths } from './layer';
+import { checkLayerArguments, HiddenLayerDims, HiddenLayerGrads, HiddenLayerWeights } from './gru-layer';
+import { expectLength, LayerOptions, timeOf } from './layer';
 
 type RNNLayerWeights = HiddenLayerWeights;
 type RNNLayerDims = HiddenLayerDims;
@@ -25,14 +25,7 @@ export interface RNNLayerCache {
 }
 
 /** Gradients of one layer's run; `dBiasIh` and `dBiasHh` are equal (the biases are summed). */
-export interface RNNLayerGrads {
-  dx: Float64Array;
-  dh0: Float64Array;
-  dWeightIh: Float64Array;
-  dWeightHh: Float64Array;
-  dBiasIh: Float64Array;
-  dBiasHh: Float64Array;
-}
+type RNNLayerGrads = HiddenLayerGrads;
 
 /**
  * Runs one RNN layer in one direction over a time-major batch, as PyTorch does for one layer
@@ -55,13 +48,7 @@ export function rnnLayerForward(
   const { steps: T, batch: N, inputSize: I, hiddenSize: H } = dims;
   const { weightIh, weightHh, biasIh, biasHh } = weights;
   const reverse = options.reverse ?? false;
-  const lengths = validLengths(options.lengths, T, N);
-  expectLength('weightIh', weightIh, H * I);
-  expectLength('weightHh', weightHh, H * H);
-  if (biasIh) expectLength('biasIh', biasIh, H);
-  if (biasHh) expectLength('biasHh', biasHh, H);
-  expectLength('x', x, T * N * I);
-  expectLength('h0', h0, N * H);
+  const lengths = checkLayerArguments(weights, dims, 1, x, h0, options);
 
   const output = new Float64Array(T * N * H);
   const hN = new Float64Array(N * H);

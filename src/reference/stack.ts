@@ -6,6 +6,7 @@
  */
 import { parameterSuffix } from '../layers/cell-spec';
 import type { LayerOptions } from './layer';
+import { mulberry32, randomArray } from './random';
 
 /** A time-major input: `data` is [steps, batch, inputSize], row-major. */
 export interface ReferenceInput {
@@ -160,4 +161,44 @@ export function dot(a: Float64Array, b: Float64Array): number {
   let sum = 0;
   for (let k = 0; k < a.length; k++) sum += a[k] * b[k];
   return sum;
+}
+
+/** Parameters keyed by PyTorch's names, flat row-major; `shapes` their names and shapes, in order. */
+type ParamShapes = readonly (readonly [string, number[]])[];
+
+const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Checks that `params` holds exactly the parameters of `shapes`, each of its size, so that a
+ * misnamed one cannot go unused.
+ *
+ * ```ts
+ * checkParamShapes(referenceParamShapes(config), params);
+ * ```
+ */
+export function checkParamShapes(shapes: ParamShapes, params: Record<string, Float64Array>): void {
+  for (const [name, shape] of shapes) {
+    const size = sizeOf(shape);
+    if (!(name in params)) throw new Error(`missing parameter ${name}`);
+    if (params[name].length !== size) {
+      throw new Error(`${name} has ${params[name].length} entries, expected ${size} ([${shape.join(', ')}])`);
+    }
+  }
+  const known = new Set(shapes.map(([name]) => name));
+  for (const name of Object.keys(params)) {
+    if (!known.has(name)) throw new Error(`unexpected parameter ${name} for this config`);
+  }
+}
+
+/**
+ * Random parameters of `shapes`, uniform in [-scale, scale), drawn in order from one generator
+ * seeded with `seed`.
+ *
+ * ```ts
+ * const params = randomParamsOf(referenceParamShapes(config), 1, 0.25);
+ * ```
+ */
+export function randomParamsOf(shapes: ParamShapes, seed: number, scale: number): Record<string, Float64Array> {
+  const rand = mulberry32(seed);
+  return Object.fromEntries(shapes.map(([name, shape]) => [name, randomArray(sizeOf(shape), rand, scale)]));
 }
