@@ -10,6 +10,7 @@ import { currentFlowRecording, FlowLabel, FlowRecording } from './flow-recording
 import { fusedDirection, fusedStep } from './fused-direction';
 import { PreparedWeights } from './prepared-weights';
 import { webglDirection, webglTrainingDirection } from './webgl-direction';
+import { webglTexelDirection, webglTexelTrainingDirection } from './webgl-texel-direction';
 import { DirectionResult, emptyBatch } from './direction-grad';
 
 export type { DirectionResult } from './direction-grad';
@@ -96,14 +97,17 @@ export function lstmDirection(
     return fusedDirection(x, h0, c0, w, options, record ?? null, options.prepared);
   }
   // webgl in inference: one shader program a step for the gate arithmetic and state update.
-  if (!taping && !record && x.shape[0] > 0 && hasWebglKernels()) return webglDirection(x, h0, c0, w, options);
+  if (!taping && !record && x.shape[0] > 0 && hasWebglKernels()) {
+    return w.weightHr ? webglDirection(x, h0, c0, w, options) : webglTexelDirection(x, h0, c0, w, options);
+  }
   if (options.gradient === 'autodiff') {
     const { output, hN, cN } = lstmForward(x, h0, c0, w, options);
     return { output, hN, cN };
   }
   // webgl in training: the same BPTT with a shader program a step each way.
-  if (!record && !options.validSteps && x.shape[0] > 0 && hasWebglKernels()) {
-    return webglTrainingDirection(x, h0, c0, w, options);
+  if (!record && x.shape[0] > 0 && hasWebglKernels()) {
+    if (!w.weightHr) return webglTexelTrainingDirection(x, h0, c0, w, options);
+    if (!options.validSteps) return webglTrainingDirection(x, h0, c0, w, options);
   }
   return composedDirection(x, h0, c0, w, options, record ?? null);
 }

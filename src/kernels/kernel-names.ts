@@ -219,6 +219,41 @@ export const LSTM_WEBGL_UNPACKED = 'TfjsLstmWebglUnpacked';
  */
 export const GRU_WEBGL_CELL = 'TfjsGruWebglCell';
 
+/**
+ * The `webgl` kernels of webgl-gate-texels.ts: the LSTM with the recurrent product inside each
+ * step's shader program, on packed textures in three layouts (gate texels, weight texels, the
+ * state S; that file describes them). `LSTM_WEBGL_STEP`: one forward step for inference, S_t from
+ * `s` (S_{t-1}), the gate texels of the input's projection `xz` ([2 T N, 2H]) and the weight
+ * texels `w`; `valid` ([T, N], 1 or 0) where rows lack steps. `LSTM_WEBGL_GATES` and
+ * `LSTM_WEBGL_STATE`: the same step for training in two programs, the activated gates A_t
+ * (gate texels, [2N, 2H]) and then S_t. `LSTM_WEBGL_DH` and `LSTM_WEBGL_DZ`: a backward step,
+ * the carried dL/dh ([N, H]) and then [dZ_t | dc_{t-1}] ([2N, 4H]). `LSTM_WEBGL_LAYOUT`: the
+ * conversions into and out of those layouts (`WebglLayout`).
+ */
+export const LSTM_WEBGL_STEP = 'TfjsLstmWebglStep';
+export const LSTM_WEBGL_GATES = 'TfjsLstmWebglGates';
+export const LSTM_WEBGL_STATE = 'TfjsLstmWebglState';
+export const LSTM_WEBGL_DH = 'TfjsLstmWebglDh';
+export const LSTM_WEBGL_DZ = 'TfjsLstmWebglDz';
+export const LSTM_WEBGL_LAYOUT = 'TfjsLstmWebglLayout';
+
+/**
+ * `LSTM_WEBGL_LAYOUT`'s conversions, of its input `x` (and `y`): 'gates', a [R, 4H] matrix to
+ * gate texels; 'weights', W_hh to weight texels; 'state', h (`x`) and c (`y`) to S; 'h' and 'c',
+ * S to h or c; 'outputs', the states S_t stacked ([T, N', 2H]) to the outputs [T, N, H] (zero
+ * where `valid` is 0); 'dz', `LSTM_WEBGL_DZ`'s outputs stacked to dZ [T, N, 4H]; 'dc', one of
+ * them to dc_{t-1}; 'packed', a copy of `x` in a packed texture. `shape` is the output's leading
+ * dimensions ([R], [N] or [T, N]; x's shape for 'packed').
+ */
+export type WebglLayout = 'gates' | 'weights' | 'state' | 'h' | 'c' | 'outputs' | 'dz' | 'dc' | 'packed';
+
+/** The sizes and step of the gate-texel kernels. */
+export interface WebglStepAttrs {
+  batch: number;
+  hidden: number;
+  t: number;
+}
+
 export interface LstmWebglCellInputs {
   xz: tf.TensorInfo;
   hz: tf.TensorInfo;
@@ -323,6 +358,32 @@ export interface LstmKernels {
     attrs: Record<string, never>;
   };
   [LSTM_WEBGL_UNPACKED]: { inputs: { x: tf.TensorInfo }; attrs: Record<string, never> };
+  [LSTM_WEBGL_STEP]: {
+    inputs: { s: tf.TensorInfo; xz: tf.TensorInfo; w: tf.TensorInfo; valid?: tf.TensorInfo };
+    attrs: WebglStepAttrs;
+  };
+  [LSTM_WEBGL_GATES]: { inputs: { s: tf.TensorInfo; xz: tf.TensorInfo; w: tf.TensorInfo }; attrs: WebglStepAttrs };
+  [LSTM_WEBGL_STATE]: { inputs: { a: tf.TensorInfo; s: tf.TensorInfo; valid?: tf.TensorInfo }; attrs: WebglStepAttrs };
+  [LSTM_WEBGL_DH]: {
+    inputs: { dz: tf.TensorInfo; w: tf.TensorInfo; dh: tf.TensorInfo; valid?: tf.TensorInfo };
+    attrs: { batch: number; hidden: number; tNext: number };
+  };
+  [LSTM_WEBGL_DZ]: {
+    inputs: {
+      a: tf.TensorInfo;
+      s: tf.TensorInfo;
+      sPrev: tf.TensorInfo;
+      dy: tf.TensorInfo;
+      dh: tf.TensorInfo;
+      dc: tf.TensorInfo;
+      valid?: tf.TensorInfo;
+    };
+    attrs: WebglStepAttrs & { first: boolean };
+  };
+  [LSTM_WEBGL_LAYOUT]: {
+    inputs: { x: tf.TensorInfo; y?: tf.TensorInfo; valid?: tf.TensorInfo };
+    attrs: { layout: WebglLayout; shape: number[]; hidden: number };
+  };
   [GRU_WEBGL_CELL]: {
     inputs: { xz: tf.TensorInfo; hz: tf.TensorInfo; bh: tf.TensorInfo; h: tf.TensorInfo };
     attrs: { offset: number };

@@ -28,6 +28,7 @@ import { LstmKernelFunc, registerKernel } from './run-kernel';
 import { registerBlockKernels } from './tensorflow-block';
 import { wasmOps } from './wasm-ops';
 import { registerWebglKernels } from './webgl-cell';
+import { registerWebglGateTexelKernels } from './webgl-gate-texels';
 
 type OpsFactory = (backend: never) => KernelOps<Mat>;
 const OPS: Record<string, OpsFactory> = { cpu: cpuOps as OpsFactory, wasm: wasmOps as OpsFactory };
@@ -129,6 +130,7 @@ export function hasFusedKernels(): boolean {
 export function hasWebglKernels(): boolean {
   if (tf.getBackend() !== 'webgl' || !tf.env().getBool(FUSED_KERNELS_FLAG)) return false;
   registerWebglKernels();
+  registerWebglGateTexelKernels();
   return true;
 }
 
