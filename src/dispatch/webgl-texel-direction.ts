@@ -4,6 +4,7 @@ import {
   LSTM_WEBGL_DH,
   LSTM_WEBGL_DZ,
   LSTM_WEBGL_GATES,
+  LSTM_WEBGL_GATHER,
   LSTM_WEBGL_LAYOUT,
   LSTM_WEBGL_STATE,
   LSTM_WEBGL_STEP,
@@ -13,7 +14,7 @@ import { runKernel } from '../kernels/run-kernel';
 import { gradientList, weightGradients } from '../ops/bptt';
 import { inputProjection, SequenceOptions, stepOrder } from '../ops/sequence';
 import { LSTMWeights, weightList, weightsFromList } from '../ops/weights';
-import { DirectionResult, directionCustomGrad, resultShapes } from './direction-grad';
+import { DirectionResult } from './direction-grad';
 
 /** `LSTM_WEBGL_LAYOUT`: `x` (and `y`) converted to or from the gate-texel layouts. */
 function layout(
@@ -21,9 +22,56 @@ function layout(
   shape: number[],
   hidden: number,
   x: tf.Tensor,
-  more: { y?: tf.Tensor; valid?: tf.Tensor } = {},
+  more: { y?: tf.Tensor; split?: boolean } = {},
 ): tf.Tensor {
-  return runKernel(LSTM_WEBGL_LAYOUT, { x, ...more }, { layout: kind, shape, hidden })[0];
+  const { split, ...inputs } = more;
+  return runKernel(LSTM_WEBGL_LAYOUT, { x, ...inputs }, { layout: kind, shape, hidden, split })[0];
+}
+
+/**
+ * `LSTM_WEBGL_GATHER` over all steps' textures (in the order of time), in chunks of as many as a
+ * program can read (with `valid`), concatenated: the outputs ('outputs', [T, N, H]) or dZ ('dz',
+ * [T, N, 4H]).
+ */
+function gather(
+  kind: 'outputs' | 'dz',
+  tensors: tf.Tensor[],
+  batch: number,
+  hidden: number,
+  more: { split?: boolean; valid?: tf.Tensor; tail?: tf.Tensor; unpacked?: boolean } = {},
+): tf.Tensor {
+  const { split, valid, tail } = more;
+  // Inputs a program may read besides `valid` (and the tail).
+  const limit = tf.env().getNumber('WEBGL_MAX_TEXTURES_IN_SHADER') - 1;
+  const size = tail ? limit - 1 : limit;
+  const count = Math.max(1, Math.ceil(tensors.length / size));
+  const chunks: tf.Tensor[] = [];
+  for (let k = 0; k < count; k++) {
+    const first = k * size;
+    const withTail = k === count - 1 && Boolean(tail);
+    const inputs: Record<string, tf.Tensor> = valid ? { valid } : {};
+    const part = tensors.slice(first, first + size);
+    [...part, ...(withTail ? [tail as tf.Tensor] : [])].forEach((t, j) => (inputs[`x${j}`] = t));
+    const unpacked = count === 1 && more.unpacked;
+    const attrs = { layout: kind, shape: [batch], hidden, split, first, tail: withTail, unpacked };
+    chunks.push(runKernel(LSTM_WEBGL_GATHER, inputs, attrs)[0]);
+  }
+  return count === 1 ? chunks[0] : join(chunks, size, limit, Boolean(more.unpacked));
+}
+
+/** Chunks of `size` steps each (the last holds the rest) joined along their first axis. */
+function join(chunks: tf.Tensor[], size: number, limit: number, unpacked: boolean): tf.Tensor {
+  if (chunks.length > limit) {
+    // Groups of `limit` chunks first, then the groups.
+    const groups: tf.Tensor[] = [];
+    for (let k = 0; k < chunks.length; k += limit) groups.push(join(chunks.slice(k, k + limit), size, limit, false));
+    return join(groups, size * limit, limit, unpacked);
+  }
+  const inputs: Record<string, tf.Tensor> = {};
+  chunks.forEach((t, k) => (inputs[`x${k}`] = t));
+  const [, batch, features] = chunks[0].shape as number[];
+  const shape = [chunks.reduce((n, t) => n + t.shape[0], 0), batch, features];
+  return runKernel(LSTM_WEBGL_GATHER, inputs, { layout: 'concat', shape, hidden: 0, chunk: size, unpacked })[0];
 }
 
 /**
@@ -43,18 +91,20 @@ function validSteps(steps: number, batch: number, options: SequenceOptions): tf.
   return layout('packed', valid.shape, 0, valid);
 }
 
-/** What `texelForward` returns; for training also each step's activated gates A_t and states. */
-interface TexelForward extends DirectionResult {
+/** What `texelForward` returns: each step's state S_t (and for training A_t), and the valid mask. */
+interface TexelForward {
   initial: tf.Tensor;
   states: tf.Tensor[];
   gates: tf.Tensor[];
+  final: tf.Tensor;
+  valid?: tf.Tensor;
 }
 
 /**
  * `lstmForward`'s loop (ops/bptt.ts) with the recurrent product inside each step's program: in
  * inference one program a step (`LSTM_WEBGL_STEP`), in training two (`LSTM_WEBGL_GATES`, which
- * keeps A_t, and `LSTM_WEBGL_STATE`). The state S_t holds h and c together; the outputs are read
- * out of all of them at once at the end.
+ * keeps A_t, and `LSTM_WEBGL_STATE`). The state S_t holds h and c together; the caller reads the
+ * outputs out of all of them at once.
  */
 function texelForward(
   x: tf.Tensor,
@@ -66,31 +116,28 @@ function texelForward(
 ): TexelForward {
   const [steps, batch] = x.shape;
   const hidden = c0.shape[1] as number;
-  const xz = layout('gates', [steps * batch], hidden, inputProjection(x, w, options));
-  const weights = layout('weights', [4 * hidden], hidden, w.weightHh);
+  const projection = inputProjection(x, w, options);
+  // Inference reads gate texels of the projection and weights; training tfjs' layout ([T, N, 4H], W_hh^T).
+  const xz = training
+    ? layout('packed', [steps, batch, 4 * hidden], hidden, tf.reshape(projection, [steps, batch, 4 * hidden]))
+    : layout('gates', [steps * batch], hidden, projection);
+  const weights = training ? tf.transpose(w.weightHh) : layout('weights', [4 * hidden], hidden, w.weightHh);
   const valid = validSteps(steps, batch, options);
-  const initial = layout('state', [batch], hidden, h0, { y: c0 });
+  const initial = layout('state', [batch], hidden, h0, { y: c0, split: training });
   let s = initial;
   const states: tf.Tensor[] = new Array(steps);
   const gates: tf.Tensor[] = new Array(steps);
   for (const t of stepOrder(steps, options.reverse)) {
     const attrs = { batch, hidden, t };
     if (training) {
-      [gates[t]] = runKernel(LSTM_WEBGL_GATES, { s, xz, w: weights }, attrs);
+      [gates[t]] = runKernel(LSTM_WEBGL_GATES, { s, xz, wt: weights }, attrs);
       [s] = runKernel(LSTM_WEBGL_STATE, { a: gates[t], s, valid }, attrs);
     } else {
       [s] = runKernel(LSTM_WEBGL_STEP, { s, xz, w: weights, valid }, attrs);
     }
     states[t] = s;
   }
-  return {
-    output: layout('outputs', [steps, batch], hidden, tf.stack(states), { valid }),
-    hN: layout('h', [batch], hidden, s),
-    cN: layout('c', [batch], hidden, s),
-    initial,
-    states,
-    gates,
-  };
+  return { initial, states, gates, final: s, valid };
 }
 
 /**
@@ -108,8 +155,14 @@ export function webglTexelDirection(
   w: LSTMWeights,
   options: SequenceOptions,
 ): DirectionResult {
-  const { output, hN, cN } = texelForward(x, h0, c0, w, options, false);
-  return { output, hN, cN };
+  const [, batch] = x.shape;
+  const hidden = c0.shape[1] as number;
+  const { states, final, valid } = texelForward(x, h0, c0, w, options, false);
+  return {
+    output: gather('outputs', states, batch, hidden, { valid }),
+    hN: layout('h', [batch], hidden, final),
+    cN: layout('c', [batch], hidden, final),
+  };
 }
 
 /**
@@ -135,47 +188,85 @@ export function webglTexelTrainingDirection(
   const hidden = c0.shape[1] as number;
   const hasBias = Boolean(w.biasIh && w.biasHh);
   const numWeights = weightList(w).length;
-  const layer = directionCustomGrad(resultShapes(x, h0, c0), ([xIn, h0In, c0In, ...weightsIn], save) => {
+  // customGrad's value is one tensor: the outputs with h_T and c_T as two more steps ([T + 2, N, H]),
+  // in an unpacked texture, out of which the three are sliced without copies.
+  const sequence = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [xIn, h0In, c0In, ...weightsIn] = args as tf.Tensor[];
     const fwd = texelForward(xIn, h0In, c0In, weightsFromList(weightsIn, hasBias, false), options, true);
+    const value = gather('outputs', fwd.states, batch, hidden, {
+      valid: fwd.valid,
+      split: true,
+      tail: fwd.final,
+      unpacked: true,
+    });
     // Inputs are saved too: the caller may dispose them before the backward pass runs.
     save([xIn, ...weightsIn, fwd.initial, ...fwd.states, ...fwd.gates]);
-    const gradFunc = ([dOutput, dhN, dcN]: tf.Tensor[], saved: tf.Tensor[]) => {
-      const [xS, ...rest] = saved;
-      const wS = weightsFromList(rest.slice(0, numWeights), hasBias, false);
-      const initial = rest[numWeights];
-      const states = rest.slice(numWeights + 1, numWeights + 1 + steps);
-      const gates = rest.slice(numWeights + 1 + steps);
-      const weights = layout('weights', [4 * hidden], hidden, wS.weightHh);
-      const valid = validSteps(steps, batch, options);
-      const dy = layout('packed', dOutput.shape, 0, dOutput);
-      // Each step's previous state, in the forward's order.
-      const forwardOrder = stepOrder(steps, options.reverse);
-      const prevStates: tf.Tensor[] = new Array(steps);
-      forwardOrder.forEach((t, k) => (prevStates[t] = k === 0 ? initial : states[forwardOrder[k - 1]]));
-
-      let dh = dhN;
-      let dzc: tf.Tensor | null = null; // the last step's [dZ | dc_{t-1}]
-      let tNext = 0;
-      const dzcs: tf.Tensor[] = new Array(steps);
-      for (const t of [...forwardOrder].reverse()) {
-        if (dzc) [dh] = runKernel(LSTM_WEBGL_DH, { dz: dzc, w: weights, dh, valid }, { batch, hidden, tNext });
-        const dc: tf.Tensor = dzc ?? dcN;
-        const inputs = { a: gates[t], s: states[t], sPrev: prevStates[t], dy, dh, dc, valid };
-        [dzc] = runKernel(LSTM_WEBGL_DZ, inputs, { batch, hidden, t, first: dc === dcN });
-        dzcs[t] = dzc;
-        tNext = t;
-      }
-      const last = dzc as tf.Tensor;
-      const [dh0] = runKernel(LSTM_WEBGL_DH, { dz: last, w: weights, dh, valid }, { batch, hidden, tNext });
-      const dc0 = layout('dc', [batch], hidden, last);
-      const dZ = tf.reshape(layout('dz', [steps, batch], hidden, tf.stack(dzcs)), [steps * batch, 4 * hidden]);
-      const hPrevs = tf.reshape(layout('outputs', [steps, batch], hidden, tf.stack(prevStates)), [
-        steps * batch,
-        hidden,
-      ]);
-      return gradientList(weightGradients([dZ], [], dh0, dc0, xS, wS, [hPrevs], [], options), hasBias, false);
-    };
-    return { value: [fwd.output, fwd.hN, fwd.cN], gradFunc };
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.tidy(() => {
+        const [xS, ...rest] = saved;
+        const wS = weightsFromList(rest.slice(0, numWeights), hasBias, false);
+        const initial = rest[numWeights];
+        const states = rest.slice(numWeights + 1, numWeights + 1 + steps);
+        const gates = rest.slice(numWeights + 1 + steps);
+        return texelBackward(dy, xS, wS, initial, states, gates, options);
+      });
+    return { value, gradFunc };
   });
-  return layer(x, h0, c0, ...weightList(w));
+  const value = sequence(x, h0, c0, ...weightList(w));
+  const result = {
+    output: tf.slice(value, [0, 0, 0], [steps, batch, hidden]),
+    hN: tf.reshape(tf.slice(value, [steps, 0, 0], [1, batch, hidden]), [batch, hidden]),
+    cN: tf.reshape(tf.slice(value, [steps + 1, 0, 0], [1, batch, hidden]), [batch, hidden]),
+  };
+  value.dispose();
+  return result;
+}
+
+/**
+ * The backward pass of `webglTexelTrainingDirection`: from dy ([T + 2, N, H]: dL/dy_t, then
+ * dL/dh_T and dL/dc_T) and the forward's states and gates, the gradients of x, h0, c0 and the
+ * weights, in `gradientList`'s order.
+ */
+function texelBackward(
+  dy: tf.Tensor,
+  x: tf.Tensor,
+  w: LSTMWeights,
+  initial: tf.Tensor,
+  states: tf.Tensor[],
+  gates: tf.Tensor[],
+  options: SequenceOptions,
+): tf.Tensor[] {
+  const [steps, batch] = x.shape;
+  const hidden = w.weightHh.shape[1] as number;
+  const weights = layout('weights', [4 * hidden], hidden, w.weightHh);
+  const valid = validSteps(steps, batch, options);
+  const dyPacked = layout('packed', dy.shape, 0, dy);
+  const finalGrad = (k: number) =>
+    tf.reshape(tf.slice(dyPacked, [steps + k, 0, 0], [1, batch, hidden]), [batch, hidden]);
+  // Each step's previous state, in the forward's order.
+  const forwardOrder = stepOrder(steps, options.reverse);
+  const prevStates: tf.Tensor[] = new Array(steps);
+  forwardOrder.forEach((t, k) => (prevStates[t] = k === 0 ? initial : states[forwardOrder[k - 1]]));
+
+  let dh = finalGrad(0);
+  const dcN = finalGrad(1);
+  let dzc: tf.Tensor | null = null; // the last step's [dZ | dc_{t-1}]
+  let tNext = 0;
+  const dzcs: tf.Tensor[] = new Array(steps);
+  for (const t of [...forwardOrder].reverse()) {
+    if (dzc) [dh] = runKernel(LSTM_WEBGL_DH, { dz: dzc, w: weights, dh, valid }, { batch, hidden, tNext });
+    const dc: tf.Tensor = dzc ?? dcN;
+    const inputs = { a: gates[t], s: states[t], sPrev: prevStates[t], dy: dyPacked, dh, dc, valid };
+    [dzc] = runKernel(LSTM_WEBGL_DZ, inputs, { batch, hidden, t, first: dc === dcN });
+    dzcs[t] = dzc;
+    tNext = t;
+  }
+  const last = dzc as tf.Tensor;
+  const [dh0] = runKernel(LSTM_WEBGL_DH, { dz: last, w: weights, dh, valid }, { batch, hidden, tNext });
+  const dc0 = layout('dc', [batch], hidden, last);
+  const dZ = tf.reshape(gather('dz', dzcs, batch, hidden), [steps * batch, 4 * hidden]);
+  const hPrevs = tf.reshape(gather('outputs', prevStates, batch, hidden, { split: true }), [steps * batch, hidden]);
+  const hasBias = Boolean(w.biasIh && w.biasHh);
+  return gradientList(weightGradients([dZ], [], dh0, dc0, x, w, [hPrevs], [], options), hasBias, false);
 }

@@ -236,16 +236,29 @@ export const LSTM_WEBGL_STATE = 'TfjsLstmWebglState';
 export const LSTM_WEBGL_DH = 'TfjsLstmWebglDh';
 export const LSTM_WEBGL_DZ = 'TfjsLstmWebglDz';
 export const LSTM_WEBGL_LAYOUT = 'TfjsLstmWebglLayout';
+/**
+ * Up to the sampler limit of steps' textures (inputs x0, x1, ...) read out at once into tfjs'
+ * layout (`WebglGather`).
+ */
+export const LSTM_WEBGL_GATHER = 'TfjsLstmWebglGather';
+
+/**
+ * `LSTM_WEBGL_GATHER`'s readings: 'outputs', h of states S_t ([K, N, H], zero where `valid` is 0,
+ * steps `first` on; with `tail`, h and c of the last input, the final state, as two more rows);
+ * 'dz', dZ_t of `LSTM_WEBGL_DZ` outputs ([K, N, 4H]); 'concat', chunks of `chunk` steps (the
+ * last holds the rest) joined along the first axis. `shape` is [N], or the joined shape for
+ * 'concat'; `unpacked` asks for an unpacked output texture.
+ */
+export type WebglGather = 'outputs' | 'dz' | 'concat';
 
 /**
  * `LSTM_WEBGL_LAYOUT`'s conversions, of its input `x` (and `y`): 'gates', a [R, 4H] matrix to
  * gate texels; 'weights', W_hh to weight texels; 'state', h (`x`) and c (`y`) to S; 'h' and 'c',
- * S to h or c; 'outputs', the states S_t stacked ([T, N', 2H]) to the outputs [T, N, H] (zero
- * where `valid` is 0); 'dz', `LSTM_WEBGL_DZ`'s outputs stacked to dZ [T, N, 4H]; 'dc', one of
- * them to dc_{t-1}; 'packed', a copy of `x` in a packed texture. `shape` is the output's leading
- * dimensions ([R], [N] or [T, N]; x's shape for 'packed').
+ * S to h or c; 'dc', an `LSTM_WEBGL_DZ` output to dc_{t-1}; 'packed', `x` in a packed texture
+ * (itself when it is one). `shape` is the output's leading dimensions ([R] or [N]; x's shape for
+ * 'packed'). `split` names the state's layout.
  */
-export type WebglLayout = 'gates' | 'weights' | 'state' | 'h' | 'c' | 'outputs' | 'dz' | 'dc' | 'packed';
+export type WebglLayout = 'gates' | 'weights' | 'state' | 'h' | 'c' | 'dc' | 'packed';
 
 /** The sizes and step of the gate-texel kernels. */
 export interface WebglStepAttrs {
@@ -362,7 +375,7 @@ export interface LstmKernels {
     inputs: { s: tf.TensorInfo; xz: tf.TensorInfo; w: tf.TensorInfo; valid?: tf.TensorInfo };
     attrs: WebglStepAttrs;
   };
-  [LSTM_WEBGL_GATES]: { inputs: { s: tf.TensorInfo; xz: tf.TensorInfo; w: tf.TensorInfo }; attrs: WebglStepAttrs };
+  [LSTM_WEBGL_GATES]: { inputs: { s: tf.TensorInfo; xz: tf.TensorInfo; wt: tf.TensorInfo }; attrs: WebglStepAttrs };
   [LSTM_WEBGL_STATE]: { inputs: { a: tf.TensorInfo; s: tf.TensorInfo; valid?: tf.TensorInfo }; attrs: WebglStepAttrs };
   [LSTM_WEBGL_DH]: {
     inputs: { dz: tf.TensorInfo; w: tf.TensorInfo; dh: tf.TensorInfo; valid?: tf.TensorInfo };
@@ -380,9 +393,22 @@ export interface LstmKernels {
     };
     attrs: WebglStepAttrs & { first: boolean };
   };
+  [LSTM_WEBGL_GATHER]: {
+    inputs: Record<string, tf.TensorInfo>;
+    attrs: {
+      layout: WebglGather;
+      shape: number[];
+      hidden: number;
+      split?: boolean;
+      first?: number;
+      chunk?: number;
+      tail?: boolean;
+      unpacked?: boolean;
+    };
+  };
   [LSTM_WEBGL_LAYOUT]: {
-    inputs: { x: tf.TensorInfo; y?: tf.TensorInfo; valid?: tf.TensorInfo };
-    attrs: { layout: WebglLayout; shape: number[]; hidden: number };
+    inputs: { x: tf.TensorInfo; y?: tf.TensorInfo };
+    attrs: { layout: WebglLayout; shape: number[]; hidden: number; split?: boolean };
   };
   [GRU_WEBGL_CELL]: {
     inputs: { xz: tf.TensorInfo; hz: tf.TensorInfo; bh: tf.TensorInfo; h: tf.TensorInfo };

@@ -4,23 +4,29 @@ import {
   LSTM_WEBGL_DH,
   LSTM_WEBGL_DZ,
   LSTM_WEBGL_GATES,
+  LSTM_WEBGL_GATHER,
   LSTM_WEBGL_LAYOUT,
   LSTM_WEBGL_STATE,
   LSTM_WEBGL_STEP,
+  WebglGather,
   WebglLayout,
 } from './kernel-names';
 import { registerKernel } from './run-kernel';
 
 // The LSTM on `webgl` with the recurrent product inside the step's program (docs/bptt.md's names).
-// Every tensor here is a packed texture (RGBA, tfjs' 2x2 blocks), and three layouts are chosen so
-// that one texel holds what one shader invocation needs together:
+// Every tensor here is a packed texture (RGBA, tfjs' 2x2 blocks), in layouts chosen so that one
+// texel holds what one shader invocation needs together:
 // - gate texels ([2R, 2H] for R rows of a [R, 4H] matrix): texel (r, j) holds unit j's four gates
-//   (i, f, g, o) of row r; the input's projection XZ, the activated gates A_t, and dZ_t;
+//   (i, f, g, o) of row r; the input's projection XZ in inference, and dZ_t;
 // - weight texels W ([2H, 2H]): texel (k, j) holds W_hh's (i, f, g, o) rows j, column k, so that
 //   z(b, j) += h(b, k) W(k, j) is one vec4 product, and read at (j, k) it gives the column the
 //   backward's dh(b, j) = sum_k dZ(b, k) . W(j, k) needs;
-// - state S_t ([N', 2H], N' = N rounded up to even): texel (b/2, j) holds (h, c) of unit j for
-//   rows b and b + 1, so one fetch gives h(b, k) and h(b + 1, k) to the product.
+// - the state S_t, h and c in one texture ([N', 2H], N' = N rounded up to even). In inference
+//   "interleaved": texel (b/2, j) holds (h, c) of unit j for rows b and b + 1, so one fetch gives
+//   the product h(b, k) and h(b + 1, k), and the invocation computing rows b, b + 1 of unit j
+//   writes its whole result in one texel. In training "split", [h | c] in tfjs' own layout, so that
+//   the gates A_t ([N, 4H], tfjs' layout too) are a product of 2x2 blocks as tfjs' matMul computes
+//   them (four multiply-adds a fetch, against two with gate texels of one row).
 // On a GPU a dispatch costs more than a step's arithmetic: a forward step is one program in
 // inference and two in training, a backward step two, against some twenty ops for the composed ops.
 
@@ -32,6 +38,8 @@ interface WebglBackend {
     dtype: 'float32',
     customUniformValues?: number[][],
   ): tf.TensorInfo;
+  texData: { get(dataId: object): { isPacked: boolean } | undefined };
+  incRef(dataId: object): void;
 }
 
 interface Program {
@@ -66,17 +74,49 @@ const validOf = (masked: boolean) =>
     ? `bool validAt(int t, int b) { return pick(getVALID(t, b), t, b) > 0.5; }`
     : `bool validAt(int t, int b) { return true; }`;
 
+/**
+ * hS(b, j) and cS(b, j) (with `t` first when stacked: S_t of a [T, N', 2H] stack): h and c of
+ * row b, unit j in the state texture `sampler`, interleaved or split (see above).
+ */
+function stateAccessors(sampler: string, hidden: number, split: boolean, stacked = false): string {
+  const [args, at] = stacked ? ['int t, int b, int j', 't, b, '] : ['int b, int j', 'b, '];
+  const read = (column: string) => `pick(get${sampler}(${at}${column}), b, ${column})`;
+  const [h, c] = split ? ['j', `${hidden} + j`] : ['2 * j', '2 * j + 1'];
+  return `
+  float h${sampler}(${args}) { return ${read(h)}; }
+  float c${sampler}(${args}) { return ${read(c)}; }`;
+}
+
+/** A packed output texel from `el(r, c)`, element by element (2-D, or 3-D with the step first). */
+function elementwise(rank: 2 | 3): string {
+  return rank === 2
+    ? `
+  void main() {
+    ivec2 rc = getOutputCoords();
+    int r = rc.x;
+    int c = rc.y;
+    setOutput(vec4(el(r, c), el(r, c + 1), el(r + 1, c), el(r + 1, c + 1)));
+  }`
+    : `
+  void main() {
+    ivec3 rc = getOutputCoords();
+    int r = rc.y;
+    int c = rc.z;
+    setOutput(vec4(el(rc.x, r, c), el(rc.x, r, c + 1), el(rc.x, r + 1, c), el(rc.x, r + 1, c + 1)));
+  }`;
+}
+
 function program(
   variableNames: string[],
   outputShape: number[],
   body: string,
-  options: { masked?: boolean; uniforms?: string[] } = {},
+  options: { masked?: boolean; uniforms?: string[]; unpackedOutput?: boolean } = {},
 ): Program {
   return {
     variableNames: options.masked ? [...variableNames, 'VALID'] : variableNames,
     outputShape,
     packedInputs: true,
-    packedOutput: true,
+    packedOutput: !options.unpackedOutput,
     customUniforms: options.uniforms?.map((name) => ({ name, type: 'int' as const })),
     userCode: `${FUNCTIONS}
   ${validOf(Boolean(options.masked))}
@@ -121,47 +161,78 @@ function stepProgram(batch: number, hidden: number, masked: boolean): Program {
   );
 }
 
-/** Training's first program of a forward step: A_t, the activated gates (gate texels, [2N, 2H]). */
+/**
+ * Training's first program of a forward step: A_t = the activated gates ([N, 4H], tfjs' layout),
+ * z = xz_t + h W_hh^T from the input's projection XZ ([T, N, 4H]), the split state S_{t-1} and
+ * WT = W_hh^T ([H, 4H]), a 2x2 block of z each invocation.
+ */
 function gatesProgram(batch: number, hidden: number): Program {
+  // With H odd, h's last column shares its texel with c's first: only the block's first column counts.
+  const oddTail =
+    hidden % 2 === 1
+      ? `
+    vec4 hLast = getS(b, ${hidden - 1});
+    z += hLast.xxzz * getWT(${hidden - 1}, n).xyxy;`
+      : '';
   return program(
-    ['S', 'XZ', 'W'],
-    [2 * batch, 2 * hidden],
+    ['S', 'XZ', 'WT'],
+    [batch, 4 * hidden],
     `
+  float activateAt(float z, int n) { return n / ${hidden} == 2 ? tanhOf(z) : sigmoidOf(z); }
   void main() {
     ivec2 rc = getOutputCoords();
-    int b = rc.x / 2;
-    int j = rc.y / 2;
-    vec4 z = getXZ(2 * (t * ${batch} + b), 2 * j);
-    // h(b, k) is the first or the third element of the state's texel, as b is even or odd.
-    vec2 row = b - 2 * (b / 2) == 0 ? vec2(1.0, 0.0) : vec2(0.0, 1.0);
-    for (int k = 0; k < ${hidden}; k++) {
-      z += dot(getS(b, 2 * k).xz, row) * getW(2 * k, 2 * j);
-    }
-    setOutput(activate(z));
+    int b = rc.x;
+    int n = rc.y;
+    vec4 z = getXZ(t, b, n);
+    for (int k = 0; k < ${hidden - 1}; k += 2) {
+      vec4 h = getS(b, k);
+      vec4 w = getWT(k, n);
+      z += h.xxzz * w.xyxy + h.yyww * w.zwzw;
+    }${oddTail}
+    setOutput(vec4(activateAt(z.x, n), activateAt(z.y, n + 1), activateAt(z.z, n), activateAt(z.w, n + 1)));
   }`,
     { uniforms: ['t'] },
   );
 }
 
-/** Training's second: S_t from A_t and S_{t-1}. */
+/** Training's second: the split state S_t from A_t and S_{t-1}; a row without step t keeps its state. */
 function stateProgram(batch: number, hidden: number, masked: boolean): Program {
-  return program(
-    ['A', 'S'],
-    [even(batch), 2 * hidden],
-    `
-  vec2 cellOf(vec4 a, float c) {
-    float cNew = a.y * c + a.x * a.z;
-    return vec2(a.w * tanhOf(cNew), cNew);
-  }
+  const H = hidden;
+  if (H % 2 === 0) {
+    // With H even a texel of h (or c) and a texel of each gate cover the same 2x2 block of rows
+    // and units: five fetches a texel.
+    return program(
+      ['A', 'S'],
+      [even(batch), 2 * H],
+      `
+  vec4 tanh4(vec4 x) { return vec4(tanhOf(x.x), tanhOf(x.y), tanhOf(x.z), tanhOf(x.w)); }
   void main() {
     ivec2 rc = getOutputCoords();
     int b = rc.x;
-    int j = rc.y / 2;
-    vec4 prev = getS(b, 2 * j);
-    vec2 s0 = validAt(t, b) ? cellOf(getA(2 * b, 2 * j), prev.y) : prev.xy;
-    vec2 s1 = validAt(t, b + 1) ? cellOf(getA(2 * b + 2, 2 * j), prev.w) : prev.zw;
-    setOutput(vec4(s0, s1));
+    bool isC = rc.y >= ${H};
+    int j = isC ? rc.y - ${H} : rc.y;
+    vec4 cPrev = getS(b, ${H} + j);
+    vec4 c = getA(b, ${H} + j) * cPrev + getA(b, j) * getA(b, ${2 * H} + j);
+    vec4 next = isC ? c : getA(b, ${3 * H} + j) * tanh4(c);
+    vec4 prev = isC ? cPrev : getS(b, j);
+    setOutput(vec4(validAt(t, b) ? next.xy : prev.xy, validAt(t, b + 1) ? next.zw : prev.zw));
   }`,
+      { masked, uniforms: ['t'] },
+    );
+  }
+  const gate = (g: number) => `pick(getA(b, ${g * H} + j), b, ${g * H} + j)`;
+  return program(
+    ['A', 'S'],
+    [even(batch), 2 * H],
+    `${stateAccessors('S', H, true)}
+  float el(int b, int n) {
+    int j = n < ${H} ? n : n - ${H};
+    float cPrev = cS(b, j);
+    if (!validAt(t, b)) return n < ${H} ? hS(b, j) : cPrev;
+    float c = ${gate(1)} * cPrev + ${gate(0)} * ${gate(2)};
+    return n < ${H} ? ${gate(3)} * tanhOf(c) : c;
+  }
+  ${elementwise(2)}`,
     { masked, uniforms: ['t'] },
   );
 }
@@ -205,10 +276,11 @@ function dhProgram(batch: number, hidden: number, masked: boolean): Program {
  */
 function dzProgram(batch: number, hidden: number, masked: boolean, first: boolean): Program {
   const dcIn = first ? 'pick(getDC(b, j), b, j)' : `getDC(2 * b, 2 * (${hidden} + j)).x`;
+  const gate = (g: number) => `pick(getA(b, ${g * hidden} + j), b, ${g * hidden} + j)`;
   return program(
     ['A', 'S', 'SP', 'DY', 'DH', 'DC'],
     [2 * batch, 4 * hidden],
-    `
+    `${stateAccessors('S', hidden, true)}${stateAccessors('SP', hidden, true)}
   void main() {
     ivec2 rc = getOutputCoords();
     int b = rc.x / 2;
@@ -220,18 +292,17 @@ function dzProgram(batch: number, hidden: number, masked: boolean, first: boolea
       setOutput(isDc ? vec4(dcIn, 0.0, 0.0, 0.0) : vec4(0.0));
       return;
     }
-    vec4 a = getA(2 * b, 2 * j);
-    float tanhC = tanhOf(pick(getS(b, 2 * j), b, 1));
+    vec4 a = vec4(${gate(0)}, ${gate(1)}, ${gate(2)}, ${gate(3)});
+    float tanhC = tanhOf(cS(b, j));
     float dh = pick(getDY(t, b, j), b, j) + pick(getDH(b, j), b, j);
     float dc = dcIn + dh * a.w * (1.0 - tanhC * tanhC);
     if (isDc) {
       setOutput(vec4(dc * a.y, 0.0, 0.0, 0.0));
       return;
     }
-    float cPrev = pick(getSP(b, 2 * j), b, 1);
     setOutput(vec4(
       dc * a.z * a.x * (1.0 - a.x),
-      dc * cPrev * a.y * (1.0 - a.y),
+      dc * cSP(b, j) * a.y * (1.0 - a.y),
       dc * a.x * (1.0 - a.z * a.z),
       dh * tanhC * a.w * (1.0 - a.w)));
   }`,
@@ -239,8 +310,8 @@ function dzProgram(batch: number, hidden: number, masked: boolean, first: boolea
   );
 }
 
-/** The conversions into and out of the layouts above (see `WebglLayout`). */
-function layoutProgram(layout: WebglLayout, shape: number[], hidden: number, masked: boolean): Program {
+/** The conversions into and out of the layouts above (see `WebglLayout`); `split` names the state's. */
+function layoutProgram(layout: WebglLayout, shape: number[], hidden: number, split: boolean): Program {
   // Element (r, c) of a [R, 4H] matrix X, of h and of c in state S, row r.
   const x = (r: string, c: string) => `pick(getX(${r}, ${c}), ${r}, ${c})`;
   switch (layout) {
@@ -262,73 +333,26 @@ function layoutProgram(layout: WebglLayout, shape: number[], hidden: number, mas
       );
     }
     case 'state': {
-      // X = h [N, H], Y = c -> S [N', 2H].
+      // X = h [N, H], Y = c -> S [N', 2H]: (h, c) unit by unit, or [h | c].
       const [batch] = shape;
+      const el = split
+        ? `n < ${hidden} ? ${x('r', 'n')} : pick(getY(r, n - ${hidden}), r, n - ${hidden})`
+        : `n - 2 * (n / 2) == 0 ? ${x('r', 'n / 2')} : pick(getY(r, n / 2), r, n / 2)`;
       return program(
         ['X', 'Y'],
         [even(batch), 2 * hidden],
-        `
-  void main() {
-    ivec2 rc = getOutputCoords();
-    int b = rc.x;
-    int j = rc.y / 2;
-    vec4 h = getX(b, j);
-    vec4 c = getY(b, j);
-    bool odd = j - 2 * (j / 2) == 1;
-    setOutput(odd ? vec4(h.y, c.y, h.w, c.w) : vec4(h.x, c.x, h.z, c.z));
-  }`,
+        `float el(int r, int n) { return ${el}; }${elementwise(2)}`,
       );
     }
     case 'h':
-    case 'c': {
+    case 'c':
       // X = S [N', 2H] -> h or c [N, H].
-      const [batch] = shape;
-      const part = layout === 'h' ? 'xz' : 'yw';
       return program(
         ['X'],
-        [batch, hidden],
-        `
-  void main() {
-    ivec2 rc = getOutputCoords();
-    vec2 s0 = getX(rc.x, 2 * rc.y).${part};
-    vec2 s1 = getX(rc.x, 2 * rc.y + 2).${part};
-    setOutput(vec4(s0.x, s1.x, s0.y, s1.y));
-  }`,
+        [shape[0], hidden],
+        `${stateAccessors('X', hidden, split)}
+  float el(int b, int j) { return ${layout}X(b, j); }${elementwise(2)}`,
       );
-    }
-    case 'outputs': {
-      // X = S_t stacked [T, N', 2H] -> h [T, N, H], zero where a row does not have step t.
-      const [steps, batch] = shape;
-      return program(
-        ['X'],
-        [steps, batch, hidden],
-        `
-  void main() {
-    ivec3 rc = getOutputCoords();
-    vec2 s0 = getX(rc.x, rc.y, 2 * rc.z).xz;
-    vec2 s1 = getX(rc.x, rc.y, 2 * rc.z + 2).xz;
-    vec4 h = vec4(s0.x, s1.x, s0.y, s1.y);
-    setOutput(vec4(validAt(rc.x, rc.y) ? h.xy : vec2(0.0), validAt(rc.x, rc.y + 1) ? h.zw : vec2(0.0)));
-  }`,
-        { masked },
-      );
-    }
-    case 'dz': {
-      // X = [dZ_t | dc_{t-1}] stacked [T, 2N, 4H] -> dZ [T, N, 4H].
-      const [steps, batch] = shape;
-      const at = (dr: number, dn: number) =>
-        `gateOf(getX(rc.x, 2 * (rc.y + ${dr}), 2 * imod(rc.z + ${dn}, ${hidden})), (rc.z + ${dn}) / ${hidden})`;
-      return program(
-        ['X'],
-        [steps, batch, 4 * hidden],
-        `
-  float gateOf(vec4 v, int g) { return g == 0 ? v.x : g == 1 ? v.y : g == 2 ? v.z : v.w; }
-  void main() {
-    ivec3 rc = getOutputCoords();
-    setOutput(vec4(${at(0, 0)}, ${at(0, 1)}, ${at(1, 0)}, ${at(1, 1)}));
-  }`,
-      );
-    }
     case 'packed':
       return program(['X'], shape, `void main() { setOutput(getXAtOutCoords()); }`);
     case 'dc': {
@@ -346,6 +370,82 @@ function layoutProgram(layout: WebglLayout, shape: number[], hidden: number, mas
       );
     }
   }
+}
+
+/**
+ * Many steps' textures at once, in tfjs' layout, as one program reads them (up to the sampler
+ * limit): 'outputs', h of the states S_t ([K, N, H], zero where a row does not have step t, steps
+ * `first` on), and with `tail` h and c of the final state (the last input) as two more rows;
+ * 'dz', dZ_t of `LSTM_WEBGL_DZ`'s outputs ([K, N, 4H]); 'concat', such chunks of `chunk` steps
+ * each (the last may be longer or shorter) joined. Cheaper than tfjs' stack and concat, which
+ * halve their inputs until they fit in one program and copy all of them at each level. `unpacked`:
+ * the output in an unpacked texture, which tfjs slices along its first axis without copying.
+ */
+function gatherProgram(kind: WebglGather, count: number, shape: number[], attrs: GatherAttrs): Program {
+  const { hidden, split, masked, chunk, tail, unpacked } = attrs;
+  const names = Array.from({ length: count }, (_, k) => `X${k}`);
+  const [args, at] = kind === 'concat' ? ['int s, int r, int c', 's, r, c'] : ['int r, int c', 'r, c'];
+  const fetch = `
+  vec4 fetchAt(int k, ${args}) {
+    ${names.map((name, k) => `if (k == ${k}) return get${name}(${at});`).join('\n    ')}
+    return vec4(0.0);
+  }`;
+  let el: string;
+  let outputShape: number[];
+  if (kind === 'concat') {
+    // Chunk k holds steps [k chunk, (k + 1) chunk), the last one all the rest.
+    outputShape = shape;
+    el = `float el(int t, int b, int f) {
+    int k = min(t / ${chunk}, ${count - 1});
+    return pick(fetchAt(k, t - k * ${chunk}, b, f), b, f);
+  }`;
+  } else if (kind === 'outputs') {
+    const steps = tail ? count - 1 : count;
+    outputShape = [tail ? steps + 2 : steps, shape[0], hidden];
+    const [h, c] = split ? ['j', `${hidden} + j`] : ['2 * j', '2 * j + 1'];
+    el = `float el(int k, int b, int j) {
+    if (k < ${steps}) return validAt(first + k, b) ? pick(fetchAt(k, b, ${h}), b, ${h}) : 0.0;
+    int column = k == ${steps} ? ${h} : ${c};
+    return pick(fetchAt(${steps}, b, column), b, column);
+  }`;
+  } else {
+    outputShape = [count, shape[0], 4 * hidden];
+    el = `float el(int k, int b, int n) {
+    vec4 v = fetchAt(k, 2 * b, 2 * imod(n, ${hidden}));
+    int g = n / ${hidden};
+    return g == 0 ? v.x : g == 1 ? v.y : g == 2 ? v.z : v.w;
+  }`;
+  }
+  // A packed texel of 'concat' is one texel of one chunk (2x2 blocks never cross steps).
+  const copy = `
+  void main() {
+    ivec3 rc = getOutputCoords();
+    int k = min(rc.x / ${chunk}, ${count - 1});
+    setOutput(fetchAt(k, rc.x - k * ${chunk}, rc.y, rc.z));
+  }`;
+  const main = unpacked
+    ? `
+  void main() {
+    ivec3 rc = getOutputCoords();
+    setOutput(el(rc.x, rc.y, rc.z));
+  }`
+    : kind === 'concat'
+      ? copy
+      : elementwise(3);
+  return program(names, outputShape, `${fetch}\n  ${el}${main}`, {
+    masked,
+    uniforms: kind === 'concat' ? [] : ['first'],
+    unpackedOutput: unpacked,
+  });
+}
+
+interface GatherAttrs {
+  hidden: number;
+  split: boolean;
+  masked: boolean;
+  chunk: number;
+  tail: boolean;
+  unpacked: boolean;
 }
 
 let registered = false;
@@ -370,7 +470,7 @@ export function registerWebglGateTexelKernels(): void {
     run(backend, stepProgram(attrs.batch, attrs.hidden, Boolean(i.valid)), [i.s, i.xz, i.w, i.valid], [[attrs.t]]),
   ]);
   registerKernel(LSTM_WEBGL_GATES, 'webgl', ({ inputs: i, backend, attrs }) => [
-    run(backend, gatesProgram(attrs.batch, attrs.hidden), [i.s, i.xz, i.w], [[attrs.t]]),
+    run(backend, gatesProgram(attrs.batch, attrs.hidden), [i.s, i.xz, i.wt], [[attrs.t]]),
   ]);
   registerKernel(LSTM_WEBGL_STATE, 'webgl', ({ inputs: i, backend, attrs }) => [
     run(backend, stateProgram(attrs.batch, attrs.hidden, Boolean(i.valid)), [i.a, i.s, i.valid], [[attrs.t]]),
@@ -386,7 +486,28 @@ export function registerWebglGateTexelKernels(): void {
       [[attrs.t]],
     ),
   ]);
-  registerKernel(LSTM_WEBGL_LAYOUT, 'webgl', ({ inputs: i, backend, attrs }) => [
-    run(backend, layoutProgram(attrs.layout, attrs.shape, attrs.hidden, Boolean(i.valid)), [i.x, i.y, i.valid]),
-  ]);
+  registerKernel(LSTM_WEBGL_GATHER, 'webgl', ({ inputs, backend, attrs }) => {
+    const xs = Object.keys(inputs)
+      .filter((name) => name !== 'valid')
+      .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))
+      .map((name) => inputs[name]);
+    const { layout, shape, hidden, split, chunk, tail, unpacked } = attrs;
+    const p = gatherProgram(layout, xs.length, shape, {
+      hidden,
+      split: Boolean(split),
+      masked: Boolean(inputs.valid),
+      chunk: chunk ?? 0,
+      tail: Boolean(tail),
+      unpacked: Boolean(unpacked),
+    });
+    return [run(backend, p, [...xs, inputs.valid], layout === 'concat' ? undefined : [[attrs.first ?? 0]])];
+  });
+  registerKernel(LSTM_WEBGL_LAYOUT, 'webgl', ({ inputs: i, backend, attrs }) => {
+    const webgl = backend as unknown as WebglBackend;
+    if (attrs.layout === 'packed' && webgl.texData.get(i.x.dataId)?.isPacked) {
+      webgl.incRef(i.x.dataId); // already packed: the tensor itself, as tfjs' Identity returns it
+      return [{ dataId: i.x.dataId, shape: i.x.shape, dtype: i.x.dtype }];
+    }
+    return [run(backend, layoutProgram(attrs.layout, attrs.shape, attrs.hidden, Boolean(attrs.split)), [i.x, i.y])];
+  });
 }
