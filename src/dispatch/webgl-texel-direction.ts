@@ -11,9 +11,8 @@ import {
   WebglLayout,
 } from '../kernels/kernel-names';
 import { runKernel } from '../kernels/run-kernel';
-import { gradientList, weightGradients } from '../ops/bptt';
-import { inputProjection, SequenceOptions, stepOrder } from '../ops/sequence';
-import { LSTMWeights, weightList, weightsFromList } from '../ops/weights';
+import { maskPadding, SequenceOptions, stepOrder } from '../ops/sequence';
+import { LSTMWeights } from '../ops/weights';
 import { DirectionResult } from './direction-grad';
 
 /** `LSTM_WEBGL_LAYOUT`: `x` (and `y`) converted to or from the gate-texel layouts. */
@@ -101,27 +100,40 @@ interface TexelForward {
 }
 
 /**
- * `lstmForward`'s loop (ops/bptt.ts) with the recurrent product inside each step's program: in
- * inference one program a step (`LSTM_WEBGL_STEP`), in training two (`LSTM_WEBGL_GATES`, which
- * keeps A_t, and `LSTM_WEBGL_STATE`). The state S_t holds h and c together; the caller reads the
- * outputs out of all of them at once.
+ * x_t W_ih^T + b_ih + b_hh for all steps at once ([T N, 4H]), padding zeroed first: the input's
+ * part of the gates, in ops a gradient is recorded for (so tfjs computes dL/dx only where it is
+ * needed). On webgl the transposed product costs no more than a plain one.
+ */
+function projection(x: tf.Tensor, w: LSTMWeights, options: SequenceOptions): tf.Tensor {
+  const [steps, batch, inputSize] = x.shape;
+  const x2d = tf.reshape(maskPadding(x, options.lengths, options.validSteps), [steps * batch, inputSize]);
+  const xz = tf.matMul(x2d, w.weightIh, false, true);
+  return w.biasIh && w.biasHh ? tf.add(xz, tf.add(w.biasIh, w.biasHh)) : xz;
+}
+
+/**
+ * `lstmForward`'s loop (ops/bptt.ts) with the recurrent product inside each step's program, from
+ * the input's projection `xz` ([T N, 4H]): in inference one program a step (`LSTM_WEBGL_STEP`),
+ * in training two (`LSTM_WEBGL_GATES`, which keeps A_t, and `LSTM_WEBGL_STATE`). The state S_t
+ * holds h and c together; the caller reads the outputs out of all of them at once.
  */
 function texelForward(
-  x: tf.Tensor,
+  xz: tf.Tensor,
   h0: tf.Tensor,
   c0: tf.Tensor,
-  w: LSTMWeights,
+  weightHh: tf.Tensor,
   options: SequenceOptions,
   training: boolean,
 ): TexelForward {
-  const [steps, batch] = x.shape;
-  const hidden = c0.shape[1] as number;
-  const projection = inputProjection(x, w, options);
-  // Inference reads gate texels of the projection and weights; training tfjs' layout ([T, N, 4H], W_hh^T).
-  const xz = training
-    ? layout('packed', [steps, batch, 4 * hidden], hidden, tf.reshape(projection, [steps, batch, 4 * hidden]))
-    : layout('gates', [steps * batch], hidden, projection);
-  const weights = training ? tf.transpose(w.weightHh) : layout('weights', [4 * hidden], hidden, w.weightHh);
+  const [batch, hidden] = c0.shape;
+  const steps = xz.shape[0] / batch;
+  // Inference reads gate texels of the projection and weights, training tfjs' layout ([T, N, 4H], W_hh).
+  const gatesIn = training
+    ? layout('packed', [steps, batch, 4 * hidden], hidden, tf.reshape(xz, [steps, batch, 4 * hidden]))
+    : layout('gates', [steps * batch], hidden, xz);
+  const weights = training
+    ? layout('packed', weightHh.shape, 0, weightHh)
+    : layout('weights', [4 * hidden], hidden, weightHh);
   const valid = validSteps(steps, batch, options);
   const initial = layout('state', [batch], hidden, h0, { y: c0, split: training });
   let s = initial;
@@ -130,10 +142,10 @@ function texelForward(
   for (const t of stepOrder(steps, options.reverse)) {
     const attrs = { batch, hidden, t };
     if (training) {
-      [gates[t]] = runKernel(LSTM_WEBGL_GATES, { s, xz, wt: weights }, attrs);
+      [gates[t]] = runKernel(LSTM_WEBGL_GATES, { s, xz: gatesIn, w: weights }, attrs);
       [s] = runKernel(LSTM_WEBGL_STATE, { a: gates[t], s, valid }, attrs);
     } else {
-      [s] = runKernel(LSTM_WEBGL_STEP, { s, xz, w: weights, valid }, attrs);
+      [s] = runKernel(LSTM_WEBGL_STEP, { s, xz: gatesIn, w: weights, valid }, attrs);
     }
     states[t] = s;
   }
@@ -155,9 +167,8 @@ export function webglTexelDirection(
   w: LSTMWeights,
   options: SequenceOptions,
 ): DirectionResult {
-  const [, batch] = x.shape;
-  const hidden = c0.shape[1] as number;
-  const { states, final, valid } = texelForward(x, h0, c0, w, options, false);
+  const [batch, hidden] = c0.shape;
+  const { states, final, valid } = texelForward(projection(x, w, options), h0, c0, w.weightHh, options, false);
   return {
     output: gather('outputs', states, batch, hidden, { valid }),
     hN: layout('h', [batch], hidden, final),
@@ -169,9 +180,9 @@ export function webglTexelDirection(
  * One layer direction on the `webgl` backend while a gradient is recorded: the hand-derived BPTT
  * with two shader programs a step each way. Forward: A_t, then S_t. Backward (docs/bptt.md,
  * section 3): the dL/dh carried into step t, dZ_{t+1} W_hh (`LSTM_WEBGL_DH`), then dZ_t and
- * dL/dc_{t-1} (`LSTM_WEBGL_DZ`); the weights' gradients are then the few large products of
- * `weightGradients`, as in `lstmBackward`. Without projections and outside a `gradientFlow`
- * recording (the caller checks).
+ * dL/dc_{t-1} (`LSTM_WEBGL_DZ`); dL/dW_hh is then one large product over all steps. The input's
+ * projection stays outside, in ops tfjs differentiates itself (dZ is its gradient). Without
+ * projections and outside a `gradientFlow` recording (the caller checks).
  *
  * ```ts
  * const { output, hN, cN } = webglTexelTrainingDirection(x, h0, c0, w, { lengths: [5, 3] });
@@ -186,14 +197,12 @@ export function webglTexelTrainingDirection(
 ): DirectionResult {
   const [steps, batch] = x.shape;
   const hidden = c0.shape[1] as number;
-  const hasBias = Boolean(w.biasIh && w.biasHh);
-  const numWeights = weightList(w).length;
   // customGrad's value is one tensor: the outputs with h_T and c_T as two more steps ([T + 2, N, H]),
   // in an unpacked texture, out of which the three are sliced without copies.
   const sequence = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
-    const [xIn, h0In, c0In, ...weightsIn] = args as tf.Tensor[];
-    const fwd = texelForward(xIn, h0In, c0In, weightsFromList(weightsIn, hasBias, false), options, true);
+    const [xz, h0In, c0In, weightHh] = args as tf.Tensor[];
+    const fwd = texelForward(xz, h0In, c0In, weightHh, options, true);
     const value = gather('outputs', fwd.states, batch, hidden, {
       valid: fwd.valid,
       split: true,
@@ -201,19 +210,15 @@ export function webglTexelTrainingDirection(
       unpacked: true,
     });
     // Inputs are saved too: the caller may dispose them before the backward pass runs.
-    save([xIn, ...weightsIn, fwd.initial, ...fwd.states, ...fwd.gates]);
+    save([h0In, weightHh, value, fwd.initial, ...fwd.states, ...fwd.gates]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
       tf.tidy(() => {
-        const [xS, ...rest] = saved;
-        const wS = weightsFromList(rest.slice(0, numWeights), hasBias, false);
-        const initial = rest[numWeights];
-        const states = rest.slice(numWeights + 1, numWeights + 1 + steps);
-        const gates = rest.slice(numWeights + 1 + steps);
-        return texelBackward(dy, xS, wS, initial, states, gates, options);
+        const [h0S, weightHhS, valueS, initial, ...rest] = saved;
+        return texelBackward(dy, h0S, weightHhS, valueS, initial, rest.slice(0, steps), rest.slice(steps), options);
       });
     return { value, gradFunc };
   });
-  const value = sequence(x, h0, c0, ...weightList(w));
+  const value = sequence(projection(x, w, options), h0, c0, w.weightHh);
   const result = {
     output: tf.slice(value, [0, 0, 0], [steps, batch, hidden]),
     hN: tf.reshape(tf.slice(value, [steps, 0, 0], [1, batch, hidden]), [batch, hidden]),
@@ -225,21 +230,22 @@ export function webglTexelTrainingDirection(
 
 /**
  * The backward pass of `webglTexelTrainingDirection`: from dy ([T + 2, N, H]: dL/dy_t, then
- * dL/dh_T and dL/dc_T) and the forward's states and gates, the gradients of x, h0, c0 and the
- * weights, in `gradientList`'s order.
+ * dL/dh_T and dL/dc_T) and the forward's value, states and gates, the gradients of the input's
+ * projection (dZ, [T N, 4H]), h0, c0 and W_hh.
  */
 function texelBackward(
   dy: tf.Tensor,
-  x: tf.Tensor,
-  w: LSTMWeights,
+  h0: tf.Tensor,
+  weightHh: tf.Tensor,
+  value: tf.Tensor,
   initial: tf.Tensor,
   states: tf.Tensor[],
   gates: tf.Tensor[],
   options: SequenceOptions,
 ): tf.Tensor[] {
-  const [steps, batch] = x.shape;
-  const hidden = w.weightHh.shape[1] as number;
-  const weights = layout('weights', [4 * hidden], hidden, w.weightHh);
+  const [batch, hidden] = h0.shape;
+  const steps = states.length;
+  const weights = layout('weights', [4 * hidden], hidden, weightHh);
   const valid = validSteps(steps, batch, options);
   const dyPacked = layout('packed', dy.shape, 0, dy);
   const finalGrad = (k: number) =>
@@ -266,7 +272,27 @@ function texelBackward(
   const [dh0] = runKernel(LSTM_WEBGL_DH, { dz: last, w: weights, dh, valid }, { batch, hidden, tNext });
   const dc0 = layout('dc', [batch], hidden, last);
   const dZ = tf.reshape(gather('dz', dzcs, batch, hidden), [steps * batch, 4 * hidden]);
-  const hPrevs = tf.reshape(gather('outputs', prevStates, batch, hidden, { split: true }), [steps * batch, hidden]);
-  const hasBias = Boolean(w.biasIh && w.biasHh);
-  return gradientList(weightGradients([dZ], [], dh0, dc0, x, w, [hPrevs], [], options), hasBias, false);
+  return [dZ, dh0, dc0, tf.matMul(dZ, previousOutputs(h0, value, prevStates, valid, options), true, false)];
+}
+
+/**
+ * h_{t-1} of every step ([T N, H]), for dL/dW_hh = sum_t dZ_t^T h_{t-1}. Without a mask they are
+ * the outputs shifted by a step, h0 first (last, in reverse); with one, where a row lacks steps
+ * its state is not its last output, and they are read out of the states.
+ */
+function previousOutputs(
+  h0: tf.Tensor,
+  value: tf.Tensor,
+  prevStates: tf.Tensor[],
+  valid: tf.Tensor | undefined,
+  options: SequenceOptions,
+): tf.Tensor {
+  const [batch, hidden] = h0.shape;
+  const steps = prevStates.length;
+  if (valid) return tf.reshape(gather('outputs', prevStates, batch, hidden, { split: true }), [steps * batch, hidden]);
+  const before = tf.reshape(tf.slice(value, [options.reverse ? 1 : 0, 0, 0], [steps - 1, batch, hidden]), [
+    (steps - 1) * batch,
+    hidden,
+  ]);
+  return options.reverse ? tf.concat([before, h0], 0) : tf.concat([h0, before], 0);
 }

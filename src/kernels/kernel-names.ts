@@ -375,7 +375,7 @@ export interface LstmKernels {
     inputs: { s: tf.TensorInfo; xz: tf.TensorInfo; w: tf.TensorInfo; valid?: tf.TensorInfo };
     attrs: WebglStepAttrs;
   };
-  [LSTM_WEBGL_GATES]: { inputs: { s: tf.TensorInfo; xz: tf.TensorInfo; wt: tf.TensorInfo }; attrs: WebglStepAttrs };
+  [LSTM_WEBGL_GATES]: { inputs: { s: tf.TensorInfo; xz: tf.TensorInfo; w: tf.TensorInfo }; attrs: WebglStepAttrs };
   [LSTM_WEBGL_STATE]: { inputs: { a: tf.TensorInfo; s: tf.TensorInfo; valid?: tf.TensorInfo }; attrs: WebglStepAttrs };
   [LSTM_WEBGL_DH]: {
     inputs: { dz: tf.TensorInfo; w: tf.TensorInfo; dh: tf.TensorInfo; valid?: tf.TensorInfo };

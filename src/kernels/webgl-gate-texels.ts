@@ -164,7 +164,7 @@ function stepProgram(batch: number, hidden: number, masked: boolean): Program {
 /**
  * Training's first program of a forward step: A_t = the activated gates ([N, 4H], tfjs' layout),
  * z = xz_t + h W_hh^T from the input's projection XZ ([T, N, 4H]), the split state S_{t-1} and
- * WT = W_hh^T ([H, 4H]), a 2x2 block of z each invocation.
+ * W = W_hh ([4H, H], read transposed as tfjs' matMul reads it), a 2x2 block of z each invocation.
  */
 function gatesProgram(batch: number, hidden: number): Program {
   // With H odd, h's last column shares its texel with c's first: only the block's first column counts.
@@ -172,10 +172,10 @@ function gatesProgram(batch: number, hidden: number): Program {
     hidden % 2 === 1
       ? `
     vec4 hLast = getS(b, ${hidden - 1});
-    z += hLast.xxzz * getWT(${hidden - 1}, n).xyxy;`
+    z += hLast.xxzz * getW(n, ${hidden - 1}).xzxz;`
       : '';
   return program(
-    ['S', 'XZ', 'WT'],
+    ['S', 'XZ', 'W'],
     [batch, 4 * hidden],
     `
   float activateAt(float z, int n) { return n / ${hidden} == 2 ? tanhOf(z) : sigmoidOf(z); }
@@ -186,8 +186,8 @@ function gatesProgram(batch: number, hidden: number): Program {
     vec4 z = getXZ(t, b, n);
     for (int k = 0; k < ${hidden - 1}; k += 2) {
       vec4 h = getS(b, k);
-      vec4 w = getWT(k, n);
-      z += h.xxzz * w.xyxy + h.yyww * w.zwzw;
+      vec4 w = getW(n, k);
+      z += h.xxzz * w.xzxz + h.yyww * w.ywyw;
     }${oddTail}
     setOutput(vec4(activateAt(z.x, n), activateAt(z.y, n + 1), activateAt(z.z, n), activateAt(z.w, n + 1)));
   }`,
@@ -470,7 +470,7 @@ export function registerWebglGateTexelKernels(): void {
     run(backend, stepProgram(attrs.batch, attrs.hidden, Boolean(i.valid)), [i.s, i.xz, i.w, i.valid], [[attrs.t]]),
   ]);
   registerKernel(LSTM_WEBGL_GATES, 'webgl', ({ inputs: i, backend, attrs }) => [
-    run(backend, gatesProgram(attrs.batch, attrs.hidden), [i.s, i.xz, i.wt], [[attrs.t]]),
+    run(backend, gatesProgram(attrs.batch, attrs.hidden), [i.s, i.xz, i.w], [[attrs.t]]),
   ]);
   registerKernel(LSTM_WEBGL_STATE, 'webgl', ({ inputs: i, backend, attrs }) => [
     run(backend, stateProgram(attrs.batch, attrs.hidden, Boolean(i.valid)), [i.a, i.s, i.valid], [[attrs.t]]),
