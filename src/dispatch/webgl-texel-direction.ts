@@ -245,7 +245,7 @@ function texelBackward(
 ): tf.Tensor[] {
   const [batch, hidden] = h0.shape;
   const steps = states.length;
-  const weights = layout('weights', [4 * hidden], hidden, weightHh);
+  const weights = layout('packed', weightHh.shape, 0, weightHh);
   const valid = validSteps(steps, batch, options);
   const dyPacked = layout('packed', dy.shape, 0, dy);
   const finalGrad = (k: number) =>
@@ -257,7 +257,7 @@ function texelBackward(
 
   let dh = finalGrad(0);
   const dcN = finalGrad(1);
-  let dzc: tf.Tensor | null = null; // the last step's [dZ | dc_{t-1}]
+  let dzc: tf.Tensor | null = null; // the last step's [dZ_t | dc_{t-1}]
   let tNext = 0;
   const dzcs: tf.Tensor[] = new Array(steps);
   for (const t of [...forwardOrder].reverse()) {
@@ -270,7 +270,7 @@ function texelBackward(
   }
   const last = dzc as tf.Tensor;
   const [dh0] = runKernel(LSTM_WEBGL_DH, { dz: last, w: weights, dh, valid }, { batch, hidden, tNext });
-  const dc0 = layout('dc', [batch], hidden, last);
+  const dc0 = tf.slice(last, [0, 4 * hidden], [batch, hidden]);
   const dZ = tf.reshape(gather('dz', dzcs, batch, hidden), [steps * batch, 4 * hidden]);
   return [dZ, dh0, dc0, tf.matMul(dZ, previousOutputs(h0, value, prevStates, valid, options), true, false)];
 }

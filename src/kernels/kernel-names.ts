@@ -227,7 +227,7 @@ export const GRU_WEBGL_CELL = 'TfjsGruWebglCell';
  * texels `w`; `valid` ([T, N], 1 or 0) where rows lack steps. `LSTM_WEBGL_GATES` and
  * `LSTM_WEBGL_STATE`: the same step for training in two programs, the activated gates A_t
  * (gate texels, [2N, 2H]) and then S_t. `LSTM_WEBGL_DH` and `LSTM_WEBGL_DZ`: a backward step,
- * the carried dL/dh ([N, H]) and then [dZ_t | dc_{t-1}] ([2N, 4H]). `LSTM_WEBGL_LAYOUT`: the
+ * the carried dL/dh ([N, H]) and then [dZ_t | dc_{t-1}] ([N, 5H]). `LSTM_WEBGL_LAYOUT`: the
  * conversions into and out of those layouts (`WebglLayout`).
  */
 export const LSTM_WEBGL_STEP = 'TfjsLstmWebglStep';
@@ -254,11 +254,11 @@ export type WebglGather = 'outputs' | 'dz' | 'concat';
 /**
  * `LSTM_WEBGL_LAYOUT`'s conversions, of its input `x` (and `y`): 'gates', a [R, 4H] matrix to
  * gate texels; 'weights', W_hh to weight texels; 'state', h (`x`) and c (`y`) to S; 'h' and 'c',
- * S to h or c; 'dc', an `LSTM_WEBGL_DZ` output to dc_{t-1}; 'packed', `x` in a packed texture
+ * S to h or c; 'packed', `x` in a packed texture
  * (itself when it is one). `shape` is the output's leading dimensions ([R] or [N]; x's shape for
  * 'packed'). `split` names the state's layout.
  */
-export type WebglLayout = 'gates' | 'weights' | 'state' | 'h' | 'c' | 'dc' | 'packed';
+export type WebglLayout = 'gates' | 'weights' | 'state' | 'h' | 'c' | 'packed';
 
 /** The sizes and step of the gate-texel kernels. */
 export interface WebglStepAttrs {

@@ -62,6 +62,7 @@ const FUNCTIONS = `
     float e = exp(-2.0 * abs(x));
     return sign(x) * (1.0 - e) / (1.0 + e);
   }
+  vec4 tanh4(vec4 x) { return vec4(tanhOf(x.x), tanhOf(x.y), tanhOf(x.z), tanhOf(x.w)); }
   vec4 activate(vec4 z) { return vec4(sigmoidOf(z.x), sigmoidOf(z.y), tanhOf(z.z), sigmoidOf(z.w)); }
   float pick(vec4 v, int r, int c) {
     int i = 2 * (r - 2 * (r / 2)) + (c - 2 * (c / 2));
@@ -205,7 +206,6 @@ function stateProgram(batch: number, hidden: number, masked: boolean): Program {
       ['A', 'S'],
       [even(batch), 2 * H],
       `
-  vec4 tanh4(vec4 x) { return vec4(tanhOf(x.x), tanhOf(x.y), tanhOf(x.z), tanhOf(x.w)); }
   void main() {
     ivec2 rc = getOutputCoords();
     int b = rc.x;
@@ -238,9 +238,10 @@ function stateProgram(batch: number, hidden: number, masked: boolean): Program {
 }
 
 /**
- * One backward step's first program: the dL/dh carried into step t ([N, H], tfjs' packed layout)
- * from the step after it in the pass (`tNext`): dZ_next W_hh, or, where a row does not have that
- * step, what was carried into it (DH). DZ is that step's `LSTM_WEBGL_DZ` output.
+ * One backward step's first program: the dL/dh carried into step t ([N, H]) from the step after
+ * it in the pass (`tNext`): dZ_next W_hh (a product of 2x2 blocks, DZ being that step's
+ * `LSTM_WEBGL_DZ` output and W = W_hh), or, where a row does not have that step, what was carried
+ * into it (DH).
  */
 function dhProgram(batch: number, hidden: number, masked: boolean): Program {
   return program(
@@ -252,12 +253,10 @@ function dhProgram(batch: number, hidden: number, masked: boolean): Program {
     int b = rc.x;
     int j = rc.y;
     vec4 acc = vec4(0.0);
-    for (int k = 0; k < ${hidden}; k++) {
-      vec4 d0 = getDZ(2 * b, 2 * k);
-      vec4 d1 = getDZ(2 * b + 2, 2 * k);
-      vec4 w0 = getW(2 * j, 2 * k);
-      vec4 w1 = getW(2 * j + 2, 2 * k);
-      acc += vec4(dot(d0, w0), dot(d0, w1), dot(d1, w0), dot(d1, w1));
+    for (int n = 0; n < ${4 * hidden}; n += 2) {
+      vec4 d = getDZ(b, n);
+      vec4 w = getW(n, j);
+      acc += d.xxzz * w.xyxy + d.yyww * w.zwzw;
     }
     vec4 carried = getDH(b, j);
     setOutput(vec4(validAt(tNext, b) ? acc.xy : carried.xy, validAt(tNext, b + 1) ? acc.zw : carried.zw));
@@ -268,44 +267,68 @@ function dhProgram(batch: number, hidden: number, masked: boolean): Program {
 
 /**
  * One backward step's second (docs/bptt.md, section 3): from A_t, c_t and c_{t-1} (in S_t and
- * S_{t-1}), dL/dy_t (DY, [T, N, H]), the carried dh (DH) and dc (DC: the previous step's output,
- * or dL/dc_T as [N, H] in the first step), [dZ_t | dc_{t-1}] as [2N, 4H]: gate texels of dZ_t in
- * columns [0, 2H), dc_{t-1} in the first element of the texels after. dh = dy + dh_carried;
- * dc = dc + dh o (1 - tanh(c)^2); dZ = [dc g i(1-i), dc c_{t-1} f(1-f), dc i (1-g^2),
- * dh tanh(c) o(1-o)]; dc_{t-1} = dc f. A row without step t passes dc through and has dZ = 0.
+ * S_{t-1}), dL/dy_t (DY, [T + 2, N, H]), the carried dh (DH) and dc (DC: the previous step's
+ * output, or dL/dc_T as [N, H] in the first step), [dZ_t | dc_{t-1}] ([N, 5H], tfjs' layout):
+ * dh = dy + dh_carried; dc = dc + dh o (1 - tanh(c)^2); dZ = [dc g i(1-i), dc c_{t-1} f(1-f),
+ * dc i (1-g^2), dh tanh(c) o(1-o)]; dc_{t-1} = dc f. A row without step t passes dc through and
+ * has dZ = 0.
  */
 function dzProgram(batch: number, hidden: number, masked: boolean, first: boolean): Program {
-  const dcIn = first ? 'pick(getDC(b, j), b, j)' : `getDC(2 * b, 2 * (${hidden} + j)).x`;
-  const gate = (g: number) => `pick(getA(b, ${g * hidden} + j), b, ${g * hidden} + j)`;
-  return program(
-    ['A', 'S', 'SP', 'DY', 'DH', 'DC'],
-    [2 * batch, 4 * hidden],
-    `${stateAccessors('S', hidden, true)}${stateAccessors('SP', hidden, true)}
+  const H = hidden;
+  const dcColumn = first ? '' : `${4 * H} + `;
+  if (H % 2 === 0) {
+    // With H even every texel read covers the same 2x2 block of rows and units as the one written.
+    return program(
+      ['A', 'S', 'SP', 'DY', 'DH', 'DC'],
+      [batch, 5 * H],
+      `
   void main() {
     ivec2 rc = getOutputCoords();
-    int b = rc.x / 2;
-    int column = rc.y / 2;
-    bool isDc = column >= ${hidden};
-    int j = isDc ? column - ${hidden} : column;
-    float dcIn = ${dcIn};
-    if (!validAt(t, b)) {
-      setOutput(isDc ? vec4(dcIn, 0.0, 0.0, 0.0) : vec4(0.0));
-      return;
-    }
-    vec4 a = vec4(${gate(0)}, ${gate(1)}, ${gate(2)}, ${gate(3)});
-    float tanhC = tanhOf(cS(b, j));
-    float dh = pick(getDY(t, b, j), b, j) + pick(getDH(b, j), b, j);
-    float dc = dcIn + dh * a.w * (1.0 - tanhC * tanhC);
-    if (isDc) {
-      setOutput(vec4(dc * a.y, 0.0, 0.0, 0.0));
-      return;
-    }
-    setOutput(vec4(
-      dc * a.z * a.x * (1.0 - a.x),
-      dc * cSP(b, j) * a.y * (1.0 - a.y),
-      dc * a.x * (1.0 - a.z * a.z),
-      dh * tanhC * a.w * (1.0 - a.w)));
+    int b = rc.x;
+    int g = rc.y / ${H};
+    int j = rc.y - g * ${H};
+    vec4 dcIn = getDC(b, ${dcColumn}j);
+    vec4 i = getA(b, j);
+    vec4 f = getA(b, ${H} + j);
+    vec4 gate = getA(b, ${2 * H} + j);
+    vec4 o = getA(b, ${3 * H} + j);
+    vec4 tanhC = tanh4(getS(b, ${H} + j));
+    vec4 dh = getDY(t, b, j) + getDH(b, j);
+    vec4 dc = dcIn + dh * o * (1.0 - tanhC * tanhC);
+    vec4 result = g == 0 ? dc * gate * i * (1.0 - i)
+      : g == 1 ? dc * getSP(b, ${H} + j) * f * (1.0 - f)
+      : g == 2 ? dc * i * (1.0 - gate * gate)
+      : g == 3 ? dh * tanhC * o * (1.0 - o)
+      : dc * f;
+    vec4 kept = g == 4 ? dcIn : vec4(0.0);
+    setOutput(vec4(validAt(t, b) ? result.xy : kept.xy, validAt(t, b + 1) ? result.zw : kept.zw));
   }`,
+      { masked, uniforms: ['t'] },
+    );
+  }
+  const at = (name: string, column: string) => `pick(get${name}(b, ${column}), b, ${column})`;
+  return program(
+    ['A', 'S', 'SP', 'DY', 'DH', 'DC'],
+    [batch, 5 * H],
+    `
+  float el(int b, int n) {
+    int g = n / ${H};
+    int j = n - g * ${H};
+    float dcIn = ${at('DC', `${dcColumn}j`)};
+    if (!validAt(t, b)) return g == 4 ? dcIn : 0.0;
+    float i = ${at('A', 'j')};
+    float f = ${at('A', `${H} + j`)};
+    float gate = ${at('A', `${2 * H} + j`)};
+    float o = ${at('A', `${3 * H} + j`)};
+    float tanhC = tanhOf(${at('S', `${H} + j`)});
+    float dh = pick(getDY(t, b, j), b, j) + ${at('DH', 'j')};
+    float dc = dcIn + dh * o * (1.0 - tanhC * tanhC);
+    return g == 0 ? dc * gate * i * (1.0 - i)
+      : g == 1 ? dc * ${at('SP', `${H} + j`)} * f * (1.0 - f)
+      : g == 2 ? dc * i * (1.0 - gate * gate)
+      : g == 3 ? dh * tanhC * o * (1.0 - o)
+      : dc * f;
+  }${elementwise(2)}`,
     { masked, uniforms: ['t'] },
   );
 }
@@ -355,20 +378,6 @@ function layoutProgram(layout: WebglLayout, shape: number[], hidden: number, spl
       );
     case 'packed':
       return program(['X'], shape, `void main() { setOutput(getXAtOutCoords()); }`);
-    case 'dc': {
-      // X = [dZ_t | dc_{t-1}] [2N, 4H] -> dc_{t-1} [N, H].
-      const [batch] = shape;
-      const at = (dr: number, dj: number) => `getX(2 * (rc.x + ${dr}), 2 * (${hidden} + rc.y + ${dj})).x`;
-      return program(
-        ['X'],
-        [batch, hidden],
-        `
-  void main() {
-    ivec2 rc = getOutputCoords();
-    setOutput(vec4(${at(0, 0)}, ${at(0, 1)}, ${at(1, 0)}, ${at(1, 1)}));
-  }`,
-      );
-    }
   }
 }
 
@@ -409,12 +418,9 @@ function gatherProgram(kind: WebglGather, count: number, shape: number[], attrs:
     return pick(fetchAt(${steps}, b, column), b, column);
   }`;
   } else {
+    // dZ_t is the first 4H columns of a [N, 5H] `LSTM_WEBGL_DZ` output: whole texels.
     outputShape = [count, shape[0], 4 * hidden];
-    el = `float el(int k, int b, int n) {
-    vec4 v = fetchAt(k, 2 * b, 2 * imod(n, ${hidden}));
-    int g = n / ${hidden};
-    return g == 0 ? v.x : g == 1 ? v.y : g == 2 ? v.z : v.w;
-  }`;
+    el = '';
   }
   // A packed texel of 'concat' is one texel of one chunk (2x2 blocks never cross steps).
   const copy = `
@@ -422,6 +428,11 @@ function gatherProgram(kind: WebglGather, count: number, shape: number[], attrs:
     ivec3 rc = getOutputCoords();
     int k = min(rc.x / ${chunk}, ${count - 1});
     setOutput(fetchAt(k, rc.x - k * ${chunk}, rc.y, rc.z));
+  }`;
+  const copyStep = `
+  void main() {
+    ivec3 rc = getOutputCoords();
+    setOutput(fetchAt(rc.x, rc.y, rc.z));
   }`;
   const main = unpacked
     ? `
@@ -431,7 +442,9 @@ function gatherProgram(kind: WebglGather, count: number, shape: number[], attrs:
   }`
     : kind === 'concat'
       ? copy
-      : elementwise(3);
+      : kind === 'dz'
+        ? copyStep
+        : elementwise(3);
   return program(names, outputShape, `${fetch}\n  ${el}${main}`, {
     masked,
     uniforms: kind === 'concat' ? [] : ['first'],
