@@ -245,7 +245,7 @@ function texelBackward(
 ): tf.Tensor[] {
   const [batch, hidden] = h0.shape;
   const steps = states.length;
-  const weights = layout('packed', weightHh.shape, 0, weightHh);
+  const transposed = tf.transpose(weightHh);
   const valid = validSteps(steps, batch, options);
   const dyPacked = layout('packed', dy.shape, 0, dy);
   const finalGrad = (k: number) =>
@@ -261,7 +261,7 @@ function texelBackward(
   let tNext = 0;
   const dzcs: tf.Tensor[] = new Array(steps);
   for (const t of [...forwardOrder].reverse()) {
-    if (dzc) [dh] = runKernel(LSTM_WEBGL_DH, { dz: dzc, w: weights, dh, valid }, { batch, hidden, tNext });
+    if (dzc) [dh] = runKernel(LSTM_WEBGL_DH, { dz: dzc, wt: transposed, dh, valid }, { batch, hidden, tNext });
     const dc: tf.Tensor = dzc ?? dcN;
     const inputs = { a: gates[t], s: states[t], sPrev: prevStates[t], dy: dyPacked, dh, dc, valid };
     [dzc] = runKernel(LSTM_WEBGL_DZ, inputs, { batch, hidden, t, first: dc === dcN });
@@ -269,7 +269,7 @@ function texelBackward(
     tNext = t;
   }
   const last = dzc as tf.Tensor;
-  const [dh0] = runKernel(LSTM_WEBGL_DH, { dz: last, w: weights, dh, valid }, { batch, hidden, tNext });
+  const [dh0] = runKernel(LSTM_WEBGL_DH, { dz: last, wt: transposed, dh, valid }, { batch, hidden, tNext });
   const dc0 = tf.slice(last, [0, 4 * hidden], [batch, hidden]);
   const dZ = tf.reshape(gather('dz', dzcs, batch, hidden), [steps * batch, 4 * hidden]);
   return [dZ, dh0, dc0, tf.matMul(dZ, previousOutputs(h0, value, prevStates, valid, options), true, false)];

@@ -378,7 +378,7 @@ export interface LstmKernels {
   [LSTM_WEBGL_GATES]: { inputs: { s: tf.TensorInfo; xz: tf.TensorInfo; w: tf.TensorInfo }; attrs: WebglStepAttrs };
   [LSTM_WEBGL_STATE]: { inputs: { a: tf.TensorInfo; s: tf.TensorInfo; valid?: tf.TensorInfo }; attrs: WebglStepAttrs };
   [LSTM_WEBGL_DH]: {
-    inputs: { dz: tf.TensorInfo; w: tf.TensorInfo; dh: tf.TensorInfo; valid?: tf.TensorInfo };
+    inputs: { dz: tf.TensorInfo; wt: tf.TensorInfo; dh: tf.TensorInfo; valid?: tf.TensorInfo };
     attrs: { batch: number; hidden: number; tNext: number };
   };
   [LSTM_WEBGL_DZ]: {

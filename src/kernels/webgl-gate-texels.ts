@@ -240,12 +240,12 @@ function stateProgram(batch: number, hidden: number, masked: boolean): Program {
 /**
  * One backward step's first program: the dL/dh carried into step t ([N, H]) from the step after
  * it in the pass (`tNext`): dZ_next W_hh (a product of 2x2 blocks, DZ being that step's
- * `LSTM_WEBGL_DZ` output and W = W_hh), or, where a row does not have that step, what was carried
- * into it (DH).
+ * `LSTM_WEBGL_DZ` output; WT = W_hh^T, read along its rows, which a texture cache serves better
+ * than W_hh's columns), or, where a row does not have that step, what was carried into it (DH).
  */
 function dhProgram(batch: number, hidden: number, masked: boolean): Program {
   return program(
-    ['DZ', 'W', 'DH'],
+    ['DZ', 'WT', 'DH'],
     [batch, hidden],
     `
   void main() {
@@ -255,8 +255,8 @@ function dhProgram(batch: number, hidden: number, masked: boolean): Program {
     vec4 acc = vec4(0.0);
     for (int n = 0; n < ${4 * hidden}; n += 2) {
       vec4 d = getDZ(b, n);
-      vec4 w = getW(n, j);
-      acc += d.xxzz * w.xyxy + d.yyww * w.zwzw;
+      vec4 w = getWT(j, n);
+      acc += d.xxzz * w.xzxz + d.yyww * w.ywyw;
     }
     vec4 carried = getDH(b, j);
     setOutput(vec4(validAt(tNext, b) ? acc.xy : carried.xy, validAt(tNext, b + 1) ? acc.zw : carried.zw));
@@ -489,7 +489,7 @@ export function registerWebglGateTexelKernels(): void {
     run(backend, stateProgram(attrs.batch, attrs.hidden, Boolean(i.valid)), [i.a, i.s, i.valid], [[attrs.t]]),
   ]);
   registerKernel(LSTM_WEBGL_DH, 'webgl', ({ inputs: i, backend, attrs }) => [
-    run(backend, dhProgram(attrs.batch, attrs.hidden, Boolean(i.valid)), [i.dz, i.w, i.dh, i.valid], [[attrs.tNext]]),
+    run(backend, dhProgram(attrs.batch, attrs.hidden, Boolean(i.valid)), [i.dz, i.wt, i.dh, i.valid], [[attrs.tNext]]),
   ]);
   registerKernel(LSTM_WEBGL_DZ, 'webgl', ({ inputs: i, backend, attrs }) => [
     run(
