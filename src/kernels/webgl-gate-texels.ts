@@ -179,6 +179,8 @@ function gatesProgram(batch: number, hidden: number): Program {
     ['S', 'XZ', 'W'],
     [batch, 4 * hidden],
     `
+  // A 2x2 block of h times one of W_hh read transposed.
+  vec4 product(vec4 h, vec4 w) { return h.xxzz * w.xzxz + h.yyww * w.ywyw; }
   float activateAt(float z, int n) { return n / ${hidden} == 2 ? tanhOf(z) : sigmoidOf(z); }
   void main() {
     ivec2 rc = getOutputCoords();
@@ -186,9 +188,7 @@ function gatesProgram(batch: number, hidden: number): Program {
     int n = rc.y;
     vec4 z = getXZ(t, b, n);
     for (int k = 0; k < ${hidden - 1}; k += 2) {
-      vec4 h = getS(b, k);
-      vec4 w = getW(n, k);
-      z += h.xxzz * w.xzxz + h.yyww * w.ywyw;
+      z += product(getS(b, k), getW(n, k));
     }${oddTail}
     setOutput(vec4(activateAt(z.x, n), activateAt(z.y, n + 1), activateAt(z.z, n), activateAt(z.w, n + 1)));
   }`,
@@ -248,15 +248,14 @@ function dhProgram(batch: number, hidden: number, masked: boolean): Program {
     ['DZ', 'WT', 'DH'],
     [batch, hidden],
     `
+  vec4 product(vec4 d, vec4 w) { return d.xxzz * w.xzxz + d.yyww * w.ywyw; }
   void main() {
     ivec2 rc = getOutputCoords();
     int b = rc.x;
     int j = rc.y;
     vec4 acc = vec4(0.0);
     for (int n = 0; n < ${4 * hidden}; n += 2) {
-      vec4 d = getDZ(b, n);
-      vec4 w = getWT(j, n);
-      acc += d.xxzz * w.xzxz + d.yyww * w.ywyw;
+      acc += product(getDZ(b, n), getWT(j, n));
     }
     vec4 carried = getDH(b, j);
     setOutput(vec4(validAt(tNext, b) ? acc.xy : carried.xy, validAt(tNext, b + 1) ? acc.zw : carried.zw));
