@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { GRU, LSTM, RNN, torchLSTM, type GradientMode } from 'tfjs-lstm';
+import { lstmDirection } from 'tfjs-lstm/functional';
 
 import type { HiddenFixture } from '../helpers/fixtures';
 
@@ -229,6 +230,80 @@ function hiddenFixtureCheck(folder: 'gru' | 'rnn', fx: HiddenFixture, backend: s
   }
 }
 
+/**
+ * The backend's own LSTM kernels (on webgl its shader programs, on cpu and wasm the fused kernels)
+ * against its composed ops (the flag TFJSLSTM_FUSED_KERNELS off): forward in inference, then the
+ * gradients of every input, on the shapes the programs treat apart. Odd batch and hidden sizes
+ * (texels half used), more steps than one program reads (40, read in chunks; 230, chunks of
+ * chunks), reverse with lengths, a device mask (validSteps), one step.
+ */
+function kernelsCheck(errors: Errors): void {
+  const cases: {
+    name: string;
+    t: number;
+    n: number;
+    i: number;
+    h: number;
+    reverse?: boolean;
+    lengths?: number[];
+    mask?: boolean;
+  }[] = [
+    { name: 'T40 N3 H5', t: 40, n: 3, i: 4, h: 5 },
+    { name: 'T33 N4 H6 reverse lengths', t: 33, n: 4, i: 3, h: 6, reverse: true, lengths: [33, 20, 1, 7] },
+    { name: 'T12 N2 H4 validSteps', t: 12, n: 2, i: 3, h: 4, mask: true },
+    { name: 'T230 N1 H2', t: 230, n: 1, i: 2, h: 2 },
+    { name: 'T1 N5 H3', t: 1, n: 5, i: 2, h: 3 },
+  ];
+  for (const c of cases) {
+    const before = tf.memory().numTensors;
+    let seed = 10;
+    const rand = (shape: number[], scale = 1) => tf.randomNormal(shape, 0, scale, 'float32', seed++);
+    const inputs = [
+      rand([c.t, c.n, c.i]),
+      rand([c.n, c.h]),
+      rand([c.n, c.h]),
+      rand([4 * c.h, c.i], 0.5),
+      rand([4 * c.h, c.h], 0.5),
+      rand([4 * c.h], 0.5),
+      rand([4 * c.h], 0.5),
+    ];
+    const lossWeights = rand([c.t, c.n, c.h]);
+    const valid = c.mask
+      ? tf.tensor2d(
+          Array.from({ length: c.t * c.n }, (_, k) => (Math.floor(k / c.n) < (k % c.n === 0 ? c.t : 5) ? 1 : 0)),
+          [c.t, c.n],
+        )
+      : undefined;
+    const options = { reverse: c.reverse, lengths: c.lengths, validSteps: valid };
+    const apply = ([x, h0, c0, weightIh, weightHh, biasIh, biasHh]: tf.Tensor[]) =>
+      lstmDirection(x, h0, c0, { weightIh, weightHh, biasIh, biasHh }, options);
+    const loss = (...xs: tf.Tensor[]) => {
+      const { output, hN, cN } = apply(xs);
+      return tf.addN([tf.sum(tf.mul(output, lossWeights)), tf.sum(hN), tf.sum(tf.square(cN))]) as tf.Scalar;
+    };
+    const results = [false, true].map((fused) => {
+      tf.env().set('TFJSLSTM_FUSED_KERNELS', fused);
+      try {
+        const { output, hN, cN } = apply(inputs);
+        return { forward: [output, hN, cN], grads: tf.grads(loss)(inputs) };
+      } finally {
+        tf.env().set('TFJSLSTM_FUSED_KERNELS', true);
+      }
+    });
+    const [composed, own] = results;
+    const expected = (t: tf.Tensor) => Array.from(t.dataSync());
+    ['output', 'h_n', 'c_n'].forEach((label, k) =>
+      errors.close(`${c.name}: ${label}`, own.forward[k], expected(composed.forward[k]), 1e-5),
+    );
+    ['x', 'h0', 'c0', 'weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'].forEach((label, k) =>
+      errors.close(`d${label} (${c.name})`, own.grads[k], expected(composed.grads[k]), 1e-4),
+    );
+    tf.dispose([inputs, lossWeights, valid ?? [], results.map((r) => [r.forward, r.grads])].flat(3));
+    if (tf.memory().numTensors !== before)
+      throw new Error(`${c.name}: ${tf.memory().numTensors - before} tensors left behind`);
+  }
+}
+
 /** A small regression a TorchLSTM can learn: the mean of the first feature over the sequence. */
 function regressionData(n: number, steps: number): { x: tf.Tensor3D; y: tf.Tensor2D } {
   let s = 7;
@@ -400,6 +475,7 @@ async function run(backend: string, input: SuiteInput): Promise<CheckResult[]> {
       (errors) => hiddenFixtureCheck(folder, fixture, backend, errors),
     );
   }
+  await check("the backend's own LSTM kernels against its composed ops (odd sizes, chunks, masks)", kernelsCheck);
   await check('torchLSTM in tf.sequential: model.fit, save to indexeddb:// and localstorage://, reload', fitSaveLoad);
   await check('no leaks: 100 forwards, 20 training steps per gradient mode, 20 trainOnBatch', (errors) =>
     leaks(backend, errors),
