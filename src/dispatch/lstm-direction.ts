@@ -10,7 +10,7 @@ import { currentFlowRecording, FlowLabel, FlowRecording } from './flow-recording
 import { fusedDirection, fusedStep } from './fused-direction';
 import { PreparedWeights } from './prepared-weights';
 import { webglDirection, webglTrainingDirection } from './webgl-direction';
-import { webglTexelDirection, webglTexelTrainingDirection } from './webgl-texel-direction';
+import { webglStepDirection, webglStepTrainingDirection } from './webgl-step-direction';
 import { DirectionResult, emptyBatch } from './direction-grad';
 
 export type { DirectionResult } from './direction-grad';
@@ -41,13 +41,14 @@ export interface DirectionOptions extends SequenceOptions {
  * - Without a gradient tape (inference), the forward runs as one fused kernel on `cpu` and
  *   `wasm` (src/kernels/, fused-direction.ts), and as TensorFlow's BlockLSTMV2 op on `tensorflow`
  *   (block-direction.ts), whichever the gradient mode; a single step with `prepared` weights runs
- *   as the step kernel (`fusedStep`). On `webgl` each step's gate arithmetic and state update is
- *   one shader program (webgl-direction.ts).
+ *   as the step kernel (`fusedStep`). On `webgl` each step is one shader program, the recurrent
+ *   product included (webgl-step-direction.ts; with projections the product and then a program
+ *   for the gate arithmetic and state update, webgl-direction.ts).
  * - With `gradient: 'manual'` (the default), the gradient is the hand-derived BPTT: the fused
  *   backward kernel on `cpu` and `wasm` (the forward kernel's registered gradient), TensorFlow's
  *   BlockLSTMGradV2 op on `tensorflow` (the same equations, written by TensorFlow; not with
- *   projections or during a `gradientFlow` recording), one shader program a step each way on
- *   `webgl` (not with a device mask or during a recording), `lstmBackward`'s composed ops wrapped
+ *   projections or during a `gradientFlow` recording), two shader programs a step each way on
+ *   `webgl` (not during a recording; with projections not with a device mask either), `lstmBackward`'s composed ops wrapped
  *   in `tf.customGrad` elsewhere (composed-direction.ts).
  * - With `'autodiff'`, tfjs differentiates the composed ops of `lstmForward`.
  *
@@ -96,17 +97,17 @@ export function lstmDirection(
   if (hasFusedKernels() && !options.validSteps && (!taping || options.gradient !== 'autodiff')) {
     return fusedDirection(x, h0, c0, w, options, record ?? null, options.prepared);
   }
-  // webgl in inference: one shader program a step for the gate arithmetic and state update.
+  // webgl in inference: one shader program a step (with projections, the product and a program).
   if (!taping && !record && x.shape[0] > 0 && hasWebglKernels()) {
-    return w.weightHr ? webglDirection(x, h0, c0, w, options) : webglTexelDirection(x, h0, c0, w, options);
+    return w.weightHr ? webglDirection(x, h0, c0, w, options) : webglStepDirection(x, h0, c0, w, options);
   }
   if (options.gradient === 'autodiff') {
     const { output, hN, cN } = lstmForward(x, h0, c0, w, options);
     return { output, hN, cN };
   }
-  // webgl in training: the same BPTT with a shader program a step each way.
+  // webgl in training: the same BPTT with shader programs a step each way.
   if (!record && x.shape[0] > 0 && hasWebglKernels()) {
-    if (!w.weightHr) return webglTexelTrainingDirection(x, h0, c0, w, options);
+    if (!w.weightHr) return webglStepTrainingDirection(x, h0, c0, w, options);
     if (!options.validSteps) return webglTrainingDirection(x, h0, c0, w, options);
   }
   return composedDirection(x, h0, c0, w, options, record ?? null);

@@ -220,14 +220,14 @@ export const LSTM_WEBGL_UNPACKED = 'TfjsLstmWebglUnpacked';
 export const GRU_WEBGL_CELL = 'TfjsGruWebglCell';
 
 /**
- * The `webgl` kernels of webgl-gate-texels.ts: the LSTM with the recurrent product inside each
- * step's shader program, on packed textures in three layouts (gate texels, weight texels, the
- * state S; that file describes them). `LSTM_WEBGL_STEP`: one forward step for inference, S_t from
- * `s` (S_{t-1}), the gate texels of the input's projection `xz` ([2 T N, 2H]) and the weight
- * texels `w`; `valid` ([T, N], 1 or 0) where rows lack steps. `LSTM_WEBGL_GATES` and
- * `LSTM_WEBGL_STATE`: the same step for training in two programs, the activated gates A_t
- * (gate texels, [2N, 2H]) and then S_t. `LSTM_WEBGL_DH` and `LSTM_WEBGL_DZ`: a backward step,
- * the carried dL/dh ([N, H]) and then [dZ_t | dc_{t-1}] ([N, 5H]). `LSTM_WEBGL_LAYOUT`: the
+ * The `webgl` kernels of webgl-step-programs.ts: the LSTM with the recurrent product inside each
+ * step's shader program (that file describes the layouts). `LSTM_WEBGL_STEP`: one forward step
+ * for inference, the interleaved state S_t from `s` (S_{t-1}), the gate texels of the input's
+ * projection `xz` ([2 T N, 2H]) and the weight texels `w`; `valid` ([T, N], 1 or 0) where rows
+ * lack steps. `LSTM_WEBGL_GATES` and `LSTM_WEBGL_STATE`: the same step for training in two
+ * programs, the activated gates A_t ([N, 4H], from `xz` [T, N, 4H] and `w` = W_hh) and then the
+ * split state S_t. `LSTM_WEBGL_DH` and `LSTM_WEBGL_DZ`: a backward step, the carried dL/dh
+ * ([N, H], from `wt` = W_hh^T) and then [dZ_t | dc_{t-1}] ([N, 5H]). `LSTM_WEBGL_LAYOUT`: the
  * conversions into and out of those layouts (`WebglLayout`).
  */
 export const LSTM_WEBGL_STEP = 'TfjsLstmWebglStep';
@@ -254,13 +254,12 @@ export type WebglGather = 'outputs' | 'dz' | 'concat';
 /**
  * `LSTM_WEBGL_LAYOUT`'s conversions, of its input `x` (and `y`): 'gates', a [R, 4H] matrix to
  * gate texels; 'weights', W_hh to weight texels; 'state', h (`x`) and c (`y`) to S; 'h' and 'c',
- * S to h or c; 'packed', `x` in a packed texture
- * (itself when it is one). `shape` is the output's leading dimensions ([R] or [N]; x's shape for
- * 'packed'). `split` names the state's layout.
+ * S to h or c; 'packed', `x` in a packed texture (itself when it is one). `shape` is the output's
+ * leading dimensions ([R] or [N]; x's shape for 'packed'). `split` names the state's layout.
  */
 export type WebglLayout = 'gates' | 'weights' | 'state' | 'h' | 'c' | 'packed';
 
-/** The sizes and step of the gate-texel kernels. */
+/** The sizes and step of the webgl step kernels. */
 export interface WebglStepAttrs {
   batch: number;
   hidden: number;

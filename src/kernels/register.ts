@@ -28,7 +28,7 @@ import { LstmKernelFunc, registerKernel } from './run-kernel';
 import { registerBlockKernels } from './tensorflow-block';
 import { wasmOps } from './wasm-ops';
 import { registerWebglKernels } from './webgl-cell';
-import { registerWebglGateTexelKernels } from './webgl-gate-texels';
+import { registerWebglStepKernels } from './webgl-step-programs';
 
 type OpsFactory = (backend: never) => KernelOps<Mat>;
 const OPS: Record<string, OpsFactory> = { cpu: cpuOps as OpsFactory, wasm: wasmOps as OpsFactory };
@@ -123,14 +123,15 @@ export function hasFusedKernels(): boolean {
 }
 
 /**
- * Whether the `webgl` backend's inference kernels (webgl-cell.ts: one shader program per step for
- * the gate arithmetic and state update) serve the current backend. The flag
- * `TFJSLSTM_FUSED_KERNELS` turns them off too.
+ * Whether the `webgl` backend's kernels (webgl-step-programs.ts: each step's shader programs,
+ * the recurrent product included; webgl-cell.ts: with projections and for the GRU, the gate
+ * arithmetic and state update) serve the current backend. The flag `TFJSLSTM_FUSED_KERNELS` turns
+ * them off too.
  */
 export function hasWebglKernels(): boolean {
   if (tf.getBackend() !== 'webgl' || !tf.env().getBool(FUSED_KERNELS_FLAG)) return false;
   registerWebglKernels();
-  registerWebglGateTexelKernels();
+  registerWebglStepKernels();
   return true;
 }
 

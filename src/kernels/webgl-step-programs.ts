@@ -14,21 +14,22 @@ import {
 import { registerKernel } from './run-kernel';
 
 // The LSTM on `webgl` with the recurrent product inside the step's program (docs/bptt.md's names).
-// Every tensor here is a packed texture (RGBA, tfjs' 2x2 blocks), in layouts chosen so that one
-// texel holds what one shader invocation needs together:
+// Every tensor here is a packed texture (RGBA, tfjs' 2x2 blocks). On a GPU a dispatch costs more
+// than a step's arithmetic: a forward step is one program in inference and two in training, a
+// backward step two, against some twenty ops for the composed ops.
+//
+// Inference, one program a step: each invocation computes rows b, b + 1 of unit j, all four gates,
+// and writes its whole result in one texel. Three layouts make that so:
 // - gate texels ([2R, 2H] for R rows of a [R, 4H] matrix): texel (r, j) holds unit j's four gates
-//   (i, f, g, o) of row r; the input's projection XZ in inference, and dZ_t;
+//   (i, f, g, o) of row r; the input's projection XZ;
 // - weight texels W ([2H, 2H]): texel (k, j) holds W_hh's (i, f, g, o) rows j, column k, so that
-//   z(b, j) += h(b, k) W(k, j) is one vec4 product, and read at (j, k) it gives the column the
-//   backward's dh(b, j) = sum_k dZ(b, k) . W(j, k) needs;
-// - the state S_t, h and c in one texture ([N', 2H], N' = N rounded up to even). In inference
-//   "interleaved": texel (b/2, j) holds (h, c) of unit j for rows b and b + 1, so one fetch gives
-//   the product h(b, k) and h(b + 1, k), and the invocation computing rows b, b + 1 of unit j
-//   writes its whole result in one texel. In training "split", [h | c] in tfjs' own layout, so that
-//   the gates A_t ([N, 4H], tfjs' layout too) are a product of 2x2 blocks as tfjs' matMul computes
-//   them (four multiply-adds a fetch, against two with gate texels of one row).
-// On a GPU a dispatch costs more than a step's arithmetic: a forward step is one program in
-// inference and two in training, a backward step two, against some twenty ops for the composed ops.
+//   z(b, j) += h(b, k) W(k, j) is one vec4 product;
+// - the state S_t "interleaved" ([N', 2H], N' = N rounded up to even): texel (b/2, j) holds (h, c)
+//   of unit j for rows b and b + 1, so one fetch gives the product h(b, k) and h(b + 1, k).
+// Training keeps tfjs' own layout: the state "split" ([h | c], [N', 2H]), the activated gates A_t
+// ([N, 4H]) and [dZ_t | dc_{t-1}] ([N, 5H]), so that the products (A_t from h, dh from dZ) are of
+// 2x2 blocks as tfjs' matMul computes them (four multiply-adds a fetch, against two for gate
+// texels of one row), and dZ of all steps is collected by copying whole texels.
 
 /** What the kernels use of tfjs-backend-webgl's MathBackendWebGL (its GPGPUProgram interface). */
 interface WebglBackend {
@@ -463,11 +464,11 @@ interface GatherAttrs {
 let registered = false;
 
 /**
- * Registers the gate-texel kernels (`LSTM_WEBGL_STEP`, `LSTM_WEBGL_GATES`, `LSTM_WEBGL_STATE`,
+ * Registers the webgl step kernels (`LSTM_WEBGL_STEP`, `LSTM_WEBGL_GATES`, `LSTM_WEBGL_STATE`,
  * `LSTM_WEBGL_DH`, `LSTM_WEBGL_DZ`, `LSTM_WEBGL_LAYOUT`) once. Registering does not need the
  * webgl backend to exist (in Node it never runs).
  */
-export function registerWebglGateTexelKernels(): void {
+export function registerWebglStepKernels(): void {
   if (registered) return;
   registered = true;
   if (tf.getKernel(LSTM_WEBGL_STEP, 'webgl')) return; // a second copy of this package did it

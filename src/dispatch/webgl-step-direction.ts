@@ -15,7 +15,7 @@ import { maskPadding, SequenceOptions, stepOrder } from '../ops/sequence';
 import { LSTMWeights } from '../ops/weights';
 import { DirectionResult } from './direction-grad';
 
-/** `LSTM_WEBGL_LAYOUT`: `x` (and `y`) converted to or from the gate-texel layouts. */
+/** `LSTM_WEBGL_LAYOUT`: `x` (and `y`) converted to or from the step programs' layouts. */
 function layout(
   kind: WebglLayout,
   shape: number[],
@@ -90,8 +90,8 @@ function validSteps(steps: number, batch: number, options: SequenceOptions): tf.
   return layout('packed', valid.shape, 0, valid);
 }
 
-/** What `texelForward` returns: each step's state S_t (and for training A_t), and the valid mask. */
-interface TexelForward {
+/** What `stepsForward` returns: each step's state S_t (and for training A_t), and the valid mask. */
+interface StepsForward {
   initial: tf.Tensor;
   states: tf.Tensor[];
   gates: tf.Tensor[];
@@ -117,14 +117,14 @@ function projection(x: tf.Tensor, w: LSTMWeights, options: SequenceOptions): tf.
  * in training two (`LSTM_WEBGL_GATES`, which keeps A_t, and `LSTM_WEBGL_STATE`). The state S_t
  * holds h and c together; the caller reads the outputs out of all of them at once.
  */
-function texelForward(
+function stepsForward(
   xz: tf.Tensor,
   h0: tf.Tensor,
   c0: tf.Tensor,
   weightHh: tf.Tensor,
   options: SequenceOptions,
   training: boolean,
-): TexelForward {
+): StepsForward {
   const [batch, hidden] = c0.shape;
   const steps = xz.shape[0] / batch;
   // Inference reads gate texels of the projection and weights, training tfjs' layout ([T, N, 4H], W_hh).
@@ -154,13 +154,13 @@ function texelForward(
 
 /**
  * One layer direction's forward in inference on the `webgl` backend, one shader program a step
- * (`texelForward`). Without projections; for inference only (the caller checks).
+ * (`stepsForward`). Without projections; for inference only (the caller checks).
  *
  * ```ts
- * const { output, hN, cN } = webglTexelDirection(x, h0, c0, w, { lengths: [5, 3] });
+ * const { output, hN, cN } = webglStepDirection(x, h0, c0, w, { lengths: [5, 3] });
  * ```
  */
-export function webglTexelDirection(
+export function webglStepDirection(
   x: tf.Tensor,
   h0: tf.Tensor,
   c0: tf.Tensor,
@@ -168,7 +168,7 @@ export function webglTexelDirection(
   options: SequenceOptions,
 ): DirectionResult {
   const [batch, hidden] = c0.shape;
-  const { states, final, valid } = texelForward(projection(x, w, options), h0, c0, w.weightHh, options, false);
+  const { states, final, valid } = stepsForward(projection(x, w, options), h0, c0, w.weightHh, options, false);
   return {
     output: gather('outputs', states, batch, hidden, { valid }),
     hN: layout('h', [batch], hidden, final),
@@ -185,10 +185,10 @@ export function webglTexelDirection(
  * projections and outside a `gradientFlow` recording (the caller checks).
  *
  * ```ts
- * const { output, hN, cN } = webglTexelTrainingDirection(x, h0, c0, w, { lengths: [5, 3] });
+ * const { output, hN, cN } = webglStepTrainingDirection(x, h0, c0, w, { lengths: [5, 3] });
  * ```
  */
-export function webglTexelTrainingDirection(
+export function webglStepTrainingDirection(
   x: tf.Tensor,
   h0: tf.Tensor,
   c0: tf.Tensor,
@@ -202,7 +202,7 @@ export function webglTexelTrainingDirection(
   const sequence = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const [xz, h0In, c0In, weightHh] = args as tf.Tensor[];
-    const fwd = texelForward(xz, h0In, c0In, weightHh, options, true);
+    const fwd = stepsForward(xz, h0In, c0In, weightHh, options, true);
     const value = gather('outputs', fwd.states, batch, hidden, {
       valid: fwd.valid,
       split: true,
@@ -214,7 +214,7 @@ export function webglTexelTrainingDirection(
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
       tf.tidy(() => {
         const [h0S, weightHhS, valueS, initial, ...rest] = saved;
-        return texelBackward(dy, h0S, weightHhS, valueS, initial, rest.slice(0, steps), rest.slice(steps), options);
+        return stepsBackward(dy, h0S, weightHhS, valueS, initial, rest.slice(0, steps), rest.slice(steps), options);
       });
     return { value, gradFunc };
   });
@@ -229,11 +229,11 @@ export function webglTexelTrainingDirection(
 }
 
 /**
- * The backward pass of `webglTexelTrainingDirection`: from dy ([T + 2, N, H]: dL/dy_t, then
+ * The backward pass of `webglStepTrainingDirection`: from dy ([T + 2, N, H]: dL/dy_t, then
  * dL/dh_T and dL/dc_T) and the forward's value, states and gates, the gradients of the input's
  * projection (dZ, [T N, 4H]), h0, c0 and W_hh.
  */
-function texelBackward(
+function stepsBackward(
   dy: tf.Tensor,
   h0: tf.Tensor,
   weightHh: tf.Tensor,
