@@ -64,7 +64,8 @@ function webglForward(
 /**
  * One layer direction's forward in inference on the `webgl` backend (`webglForward` without the
  * cache): some fourteen dispatches a step fewer than the composed ops. For inference only (the
- * caller checks that no gradient is being recorded).
+ * caller checks that no gradient is being recorded); the dispatcher uses it with projections,
+ * `webglStepDirection` (the product inside the step's program) without.
  *
  * ```ts
  * const { output, hN, cN } = webglDirection(x, h0, c0, w, { lengths: [5, 3] });
@@ -87,7 +88,8 @@ export function webglDirection(
  * (`LSTM_WEBGL_CELL_CACHE`) writes the step's whole cache in one texture ([N, 7H]); the backward's
  * (`LSTM_WEBGL_BACKWARD`) turns it, with dL/dr_t and the carried dL/dc_t, into dZ_t and
  * dL/dc_{t-1}; the weights' gradients are then the few large products of `weightGradients`, as in
- * `lstmBackward`. Without `validSteps` and outside a `gradientFlow` recording (the caller checks).
+ * `lstmBackward`. Without `validSteps` and outside a `gradientFlow` recording (the caller checks);
+ * the dispatcher uses it with projections, `webglStepTrainingDirection` without.
  *
  * ```ts
  * const { output, hN, cN } = webglTrainingDirection(x, h0, c0, w, { lengths: [5, 3] });

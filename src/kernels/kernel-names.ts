@@ -195,12 +195,12 @@ export type LstmBlockBackwardInputs = LstmBlockForwardInputs &
   };
 
 /**
- * The `webgl` backend's kernels (webgl-cell.ts), for inference. `LSTM_WEBGL_CELL`: one step's gate
- * arithmetic and state update as one shader program, [c' | r] ([N, 2H]) from rows
- * [offset, offset + N) of the input's projection `xz` ([T N, 4H], x W_ih^T + b), the recurrent
- * product `hz` ([N, 4H], h W_hh^T) and `c` ([N, H]). `LSTM_WEBGL_UNPACKED`: a copy of a 2-D tensor
- * in an unpacked texture, the layout that program reads (tfjs would otherwise unpack the whole of
- * `xz` again at every step).
+ * The `webgl` backend's kernels of webgl-cell.ts, for layers with projections (the others run the
+ * step programs below). `LSTM_WEBGL_CELL`: in inference, one step's gate arithmetic and state
+ * update as one shader program, [c' | r] ([N, 2H]) from rows [offset, offset + N) of the input's
+ * projection `xz` ([T N, 4H], x W_ih^T + b), the recurrent product `hz` ([N, 4H], h W_hh^T) and
+ * `c` ([N, H]). `LSTM_WEBGL_UNPACKED`: a copy of a 2-D tensor in an unpacked texture, the layout
+ * that program reads (tfjs would otherwise unpack the whole of `xz` again at every step).
  */
 export const LSTM_WEBGL_CELL = 'TfjsLstmWebglCell';
 /** For training: the same inputs; [i | f | g | o | c' | tanh(c') | r] ([N, 7H]), the step's cache. */
