@@ -188,6 +188,24 @@ async function main(): Promise<void> {
       });
       await page.close();
     }
+    if (wanted.includes('webgl') && probe.backends.webgl) {
+      // webgl again with float16 textures, in a fresh page (tfjs reads the flag as the backend starts).
+      const { page, errors } = await open();
+      const start = performance.now();
+      try {
+        await page.evaluate((i) => window.suite.runHalf(i), input);
+      } catch (e) {
+        errors.push(`the run stopped: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      print({
+        backend: 'webgl-f16',
+        name: 'no console error or uncaught exception in the page',
+        ok: errors.length === 0,
+        ms: performance.now() - start,
+        error: errors.join('; ') || undefined,
+      });
+      await page.close();
+    }
     if (!args.includes('--no-demo')) await demo(browser.context);
     const ran = [...new Set(results.map((r) => r.backend))].filter((b) => b !== 'bundle' && b !== 'demo');
     console.log(`browser backends run: ${ran.join(', ')}`);

@@ -11,6 +11,7 @@ import { currentFlowRecording, FlowLabel, FlowRecord, FlowRecording, forgetMeans
 import { fusedHiddenDirection } from './fused-hidden-direction';
 import { webglGruDirection } from './webgl-gru-direction';
 import type { GradientMode } from './lstm-direction';
+import { warnIfHalfPrecision } from './precision';
 
 /** Options of `gruDirection` and `rnnDirection`: the sequence's, the gradient mode, the report label. */
 export interface HiddenDirectionOptions extends SequenceOptions {
@@ -98,6 +99,7 @@ export function gruDirection(
   options: HiddenDirectionOptions = {},
   recording: FlowRecording | null = currentFlowRecording(),
 ): HiddenDirectionResult {
+  warnIfHalfPrecision();
   return hiddenDirection(GRU_OPS, x, h0, w, options, recording);
 }
 
@@ -117,6 +119,7 @@ export function rnnDirection(
   options: HiddenDirectionOptions = {},
   recording: FlowRecording | null = currentFlowRecording(),
 ): HiddenDirectionResult {
+  warnIfHalfPrecision();
   return hiddenDirection(rnnOps(nonlinearity), x, h0, w, options, recording);
 }
 

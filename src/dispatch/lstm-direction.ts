@@ -12,6 +12,7 @@ import { PreparedWeights } from './prepared-weights';
 import { webglDirection, webglTrainingDirection } from './webgl-direction';
 import { webglStepDirection, webglStepTrainingDirection } from './webgl-step-direction';
 import { DirectionResult, emptyBatch } from './direction-grad';
+import { warnIfHalfPrecision } from './precision';
 
 export type { DirectionResult } from './direction-grad';
 
@@ -67,6 +68,7 @@ export function lstmDirection(
   options: DirectionOptions = {},
   recording: FlowRecording | null = currentFlowRecording(),
 ): DirectionResult {
+  warnIfHalfPrecision();
   if (recording && options.gradient === 'autodiff') {
     throw new Error(
       "gradientFlow: the report comes from the hand-derived backward pass; this LSTM uses gradient: 'autodiff' " +
