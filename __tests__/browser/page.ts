@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { GRU, LSTM, RNN, torchLSTM, type GradientMode } from 'tfjs-lstm';
-import { lstmDirection } from 'tfjs-lstm/functional';
+import { gruDirection, lstmDirection } from 'tfjs-lstm/functional';
 
 import type { HiddenFixture } from '../helpers/fixtures';
 
@@ -314,6 +314,58 @@ function kernelsCheck(errors: Errors): void {
   }
 }
 
+/**
+ * The same for the GRU's inference (on webgl its step program computes the product itself when H
+ * is even): forward against the composed ops.
+ */
+function gruKernelsCheck(errors: Errors): void {
+  const cases: {
+    name: string;
+    t: number;
+    n: number;
+    i: number;
+    h: number;
+    reverse?: boolean;
+    lengths?: number[];
+    bias?: boolean;
+  }[] = [
+    { name: 'T40 N3 H6', t: 40, n: 3, i: 4, h: 6 },
+    { name: 'T33 N4 H4 reverse lengths', t: 33, n: 4, i: 3, h: 4, reverse: true, lengths: [33, 20, 1, 7] },
+    { name: 'T12 N2 H8 no bias', t: 12, n: 2, i: 3, h: 8, bias: false },
+    { name: 'T7 N2 H5', t: 7, n: 2, i: 3, h: 5 },
+  ];
+  for (const c of cases) {
+    const before = tf.memory().numTensors;
+    let seed = 30;
+    const rand = (shape: number[], scale = 1) => tf.randomNormal(shape, 0, scale, 'float32', seed++);
+    const [x, h0, weightIh, weightHh, biasIh, biasHh] = [
+      rand([c.t, c.n, c.i]),
+      rand([c.n, c.h]),
+      rand([3 * c.h, c.i], 0.5),
+      rand([3 * c.h, c.h], 0.5),
+      rand([3 * c.h], 0.5),
+      rand([3 * c.h], 0.5),
+    ];
+    const w = c.bias === false ? { weightIh, weightHh } : { weightIh, weightHh, biasIh, biasHh };
+    const results = [false, true].map((fused) => {
+      tf.env().set('TFJSLSTM_FUSED_KERNELS', fused);
+      try {
+        const { output, hN } = gruDirection(x, h0, w, { reverse: c.reverse, lengths: c.lengths });
+        return [output, hN];
+      } finally {
+        tf.env().set('TFJSLSTM_FUSED_KERNELS', true);
+      }
+    });
+    const [composed, own] = results;
+    ['output', 'h_n'].forEach((label, k) =>
+      errors.close(`${c.name}: ${label}`, own[k], Array.from(composed[k].dataSync()), 1e-5),
+    );
+    tf.dispose([x, h0, weightIh, weightHh, biasIh, biasHh, ...results.flat()]);
+    if (tf.memory().numTensors !== before)
+      throw new Error(`${c.name}: ${tf.memory().numTensors - before} tensors left behind`);
+  }
+}
+
 /** A small regression a TorchLSTM can learn: the mean of the first feature over the sequence. */
 function regressionData(n: number, steps: number): { x: tf.Tensor3D; y: tf.Tensor2D } {
   let s = 7;
@@ -491,6 +543,7 @@ async function run(backend: string, input: SuiteInput): Promise<CheckResult[]> {
     );
   }
   await check("the backend's own LSTM kernels against its composed ops (odd sizes, chunks, masks)", kernelsCheck);
+  await check("the backend's own GRU kernels against its composed ops, inference", gruKernelsCheck);
   await check('torchLSTM in tf.sequential: model.fit, save to indexeddb:// and localstorage://, reload', fitSaveLoad);
   await check('no leaks: 100 forwards, 20 training steps per gradient mode, 20 trainOnBatch', (errors) =>
     leaks(backend, errors),

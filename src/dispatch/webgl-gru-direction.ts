@@ -1,15 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { GRU_WEBGL_CELL, LSTM_WEBGL_UNPACKED } from '../kernels/kernel-names';
+import { GRU_WEBGL_CELL, GRU_WEBGL_STEP, LSTM_WEBGL_UNPACKED } from '../kernels/kernel-names';
 import { runKernel } from '../kernels/run-kernel';
-import { inputProjection, SequenceOptions, stepMasks, stepOrder, whereStep } from '../ops/sequence';
+import { inputProjection, maskPadding, SequenceOptions, stepMasks, stepOrder, whereStep } from '../ops/sequence';
 import { CellWeights } from '../ops/weights';
+import { gather, layout, validSteps } from './webgl-step-direction';
 
 /**
  * One GRU layer direction's forward in inference on the `webgl` backend: `gruForward`'s loop
- * (ops/gru.ts) with each step's gate arithmetic and state update as one shader program
- * (`GRU_WEBGL_CELL`), so a step is the recurrent product and that program. For inference only
- * (the caller checks that no gradient is being recorded).
+ * (ops/gru.ts) with each step as one shader program. With H even the program computes the
+ * recurrent product too (`GRU_WEBGL_STEP`, `gruSteps`); otherwise a step is the product and a
+ * program for the gate arithmetic and state update (`GRU_WEBGL_CELL`). For inference only (the
+ * caller checks that no gradient is being recorded).
  *
  * ```ts
  * const { output, hN } = webglGruDirection(x, h0, { weightIh, weightHh, biasIh, biasHh }, { lengths: [5, 3] });
@@ -21,6 +23,7 @@ export function webglGruDirection(
   w: CellWeights,
   options: SequenceOptions,
 ): { output: tf.Tensor; hN: tf.Tensor } {
+  if ((h0.shape[1] as number) % 2 === 0) return gruSteps(x, h0, w, options);
   const [steps, batch] = x.shape;
   const gates = w.weightHh.shape[0];
   // The input projection of all steps in one product (b_ih only: b_hn sits inside r ⊙ (...)), in
@@ -37,4 +40,37 @@ export function webglGruDirection(
     h = whereStep(masks[t], hNew, h);
   }
   return { output: tf.stack(outputs), hN: h };
+}
+
+/**
+ * `webglGruDirection` with H even: one `GRU_WEBGL_STEP` program a step, the recurrent product
+ * included, on h in tfjs' own layout; the outputs read out of all steps' h at once.
+ */
+function gruSteps(
+  x: tf.Tensor,
+  h0: tf.Tensor,
+  w: CellWeights,
+  options: SequenceOptions,
+): { output: tf.Tensor; hN: tf.Tensor } {
+  const [steps, batch, inputSize] = x.shape;
+  const hidden = h0.shape[1] as number;
+  const x2d = tf.reshape(maskPadding(x, options.lengths, options.validSteps), [steps * batch, inputSize]);
+  let xz = tf.matMul(x2d, w.weightIh, false, true);
+  let bn = tf.zeros([1, hidden]);
+  if (w.biasIh && w.biasHh) {
+    // b_hr and b_hz add to the input's part; b_hn sits inside r (hn + b_hn).
+    const rz = tf.slice(w.biasHh, [0], [2 * hidden]);
+    xz = tf.add(xz, tf.add(w.biasIh, tf.concat([rz, tf.zeros([hidden])])));
+    bn = tf.reshape(tf.slice(w.biasHh, [2 * hidden], [hidden]), [1, hidden]);
+  }
+  const xzSteps = layout('packed', [steps, batch, 3 * hidden], 0, tf.reshape(xz, [steps, batch, 3 * hidden]));
+  const weights = layout('packed', w.weightHh.shape, 0, w.weightHh);
+  const valid = validSteps(steps, batch, options);
+  let h = layout('packed', h0.shape, 0, h0);
+  const states: tf.Tensor[] = new Array(steps);
+  for (const t of stepOrder(steps, options.reverse)) {
+    [h] = runKernel(GRU_WEBGL_STEP, { h, xz: xzSteps, w: weights, bn, valid }, { batch, hidden, t });
+    states[t] = h;
+  }
+  return { output: gather('rows', states, batch, hidden, { valid }), hN: h };
 }

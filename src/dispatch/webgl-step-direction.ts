@@ -15,8 +15,14 @@ import { maskPadding, SequenceOptions, stepOrder } from '../ops/sequence';
 import { LSTMWeights } from '../ops/weights';
 import { DirectionResult } from './direction-grad';
 
-/** `LSTM_WEBGL_LAYOUT`: `x` (and `y`) converted to or from the step programs' layouts. */
-function layout(
+/**
+ * `LSTM_WEBGL_LAYOUT`: `x` (and `y`) converted to or from the step programs' layouts.
+ *
+ * ```ts
+ * const packed = layout('packed', x.shape, 0, x);
+ * ```
+ */
+export function layout(
   kind: WebglLayout,
   shape: number[],
   hidden: number,
@@ -29,11 +35,15 @@ function layout(
 
 /**
  * `LSTM_WEBGL_GATHER` over all steps' textures (in the order of time), in chunks of as many as a
- * program can read (with `valid`), concatenated: the outputs ('outputs', [T, N, H]) or dZ ('dz',
- * [T, N, 4H]).
+ * program can read (with `valid`), concatenated: the outputs ('outputs' from LSTM states, 'rows'
+ * from a GRU's, [T, N, H]) or dZ ('dz', [T, N, 4H]).
+ *
+ * ```ts
+ * const output = gather('rows', states, batch, hidden, { valid });
+ * ```
  */
-function gather(
-  kind: 'outputs' | 'dz',
+export function gather(
+  kind: 'outputs' | 'dz' | 'rows',
   tensors: tf.Tensor[],
   batch: number,
   hidden: number,
@@ -77,8 +87,12 @@ function join(chunks: tf.Tensor[], size: number, limit: number, unpacked: boolea
  * Which rows have which steps, as the programs read it: [T, N], 1 or 0, in a packed texture (a
  * program given an unpacked one would pack it again at every step); none when every row has every
  * step.
+ *
+ * ```ts
+ * const valid = validSteps(5, 2, { lengths: [5, 3] });
+ * ```
  */
-function validSteps(steps: number, batch: number, options: SequenceOptions): tf.Tensor | undefined {
+export function validSteps(steps: number, batch: number, options: SequenceOptions): tf.Tensor | undefined {
   const { lengths } = options;
   let valid: tf.Tensor;
   if (options.validSteps) valid = tf.cast(options.validSteps, 'float32');

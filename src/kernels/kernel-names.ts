@@ -218,6 +218,12 @@ export const LSTM_WEBGL_UNPACKED = 'TfjsLstmWebglUnpacked';
  * and `h` ([N, H]).
  */
 export const GRU_WEBGL_CELL = 'TfjsGruWebglCell';
+/**
+ * One GRU step for inference on `webgl` with the recurrent product inside the program (H even):
+ * h' ([N, H]) from `h`, the input's projection `xz` ([T, N, 3H], x W_ih^T + b_ih with b_hr and
+ * b_hz added), `w` = W_hh ([3H, H]), `bn` = b_hn ([1, H]); `valid` ([T, N]) where rows lack steps.
+ */
+export const GRU_WEBGL_STEP = 'TfjsGruWebglStep';
 
 /**
  * The `webgl` kernels of webgl-step-programs.ts: the LSTM with the recurrent product inside each
@@ -245,11 +251,12 @@ export const LSTM_WEBGL_GATHER = 'TfjsLstmWebglGather';
 /**
  * `LSTM_WEBGL_GATHER`'s readings: 'outputs', h of states S_t ([K, N, H], zero where `valid` is 0,
  * steps `first` on; with `tail`, h and c of the last input, the final state, as two more rows);
- * 'dz', dZ_t of `LSTM_WEBGL_DZ` outputs ([K, N, 4H]); 'concat', chunks of `chunk` steps (the
+ * 'dz', dZ_t of `LSTM_WEBGL_DZ` outputs ([K, N, 4H]); 'rows', [N, H] textures (a GRU's h_t) as
+ * [K, N, H], zero where `valid` is 0; 'concat', chunks of `chunk` steps (the
  * last holds the rest) joined along the first axis. `shape` is [N], or the joined shape for
  * 'concat'; `unpacked` asks for an unpacked output texture.
  */
-export type WebglGather = 'outputs' | 'dz' | 'concat';
+export type WebglGather = 'outputs' | 'dz' | 'rows' | 'concat';
 
 /**
  * `LSTM_WEBGL_LAYOUT`'s conversions, of its input `x` (and `y`): 'gates', a [R, 4H] matrix to
@@ -408,6 +415,10 @@ export interface LstmKernels {
   [LSTM_WEBGL_LAYOUT]: {
     inputs: { x: tf.TensorInfo; y?: tf.TensorInfo };
     attrs: { layout: WebglLayout; shape: number[]; hidden: number; split?: boolean };
+  };
+  [GRU_WEBGL_STEP]: {
+    inputs: { h: tf.TensorInfo; xz: tf.TensorInfo; w: tf.TensorInfo; bn: tf.TensorInfo; valid?: tf.TensorInfo };
+    attrs: { batch: number; hidden: number; t: number };
   };
   [GRU_WEBGL_CELL]: {
     inputs: { xz: tf.TensorInfo; hz: tf.TensorInfo; bh: tf.TensorInfo; h: tf.TensorInfo };

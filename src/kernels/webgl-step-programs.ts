@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import {
+  GRU_WEBGL_STEP,
   LSTM_WEBGL_DH,
   LSTM_WEBGL_DZ,
   LSTM_WEBGL_GATES,
@@ -333,6 +334,46 @@ function dzProgram(batch: number, hidden: number, masked: boolean, first: boolea
   );
 }
 
+/**
+ * One GRU step for inference (docs/bptt.md, section 10), the recurrent product included: h_t
+ * ([N, H], tfjs' layout) from h_{t-1}, the input's projection XZ ([T, N, 3H]: x W_ih^T + b_ih,
+ * with b_hr and b_hz added), W = W_hh ([3H, H], read transposed) and BN = b_hn ([1, H]):
+ * r = σ(xr + hr), z = σ(xz + hz), n = tanh(xn + r (hn + b_hn)), h' = (h - n) z + n. Each
+ * invocation computes a 2x2 block of rows and units, all three gates: six multiply-adds a fetch.
+ * H even, so that every gate's blocks align with h's.
+ */
+function gruStepProgram(batch: number, hidden: number, masked: boolean): Program {
+  const H = hidden;
+  return program(
+    ['H', 'XZ', 'W', 'BN'],
+    [batch, H],
+    `
+  vec4 product(vec4 h, vec4 w) { return h.xxzz * w.xzxz + h.yyww * w.ywyw; }
+  vec4 sigmoid4(vec4 x) { return vec4(sigmoidOf(x.x), sigmoidOf(x.y), sigmoidOf(x.z), sigmoidOf(x.w)); }
+  void main() {
+    ivec2 rc = getOutputCoords();
+    int b = rc.x;
+    int j = rc.y;
+    vec4 r = getXZ(t, b, j);
+    vec4 z = getXZ(t, b, ${H} + j);
+    vec4 hn = vec4(0.0);
+    for (int k = 0; k < ${H}; k += 2) {
+      vec4 h = getH(b, k);
+      r += product(h, getW(j, k));
+      z += product(h, getW(${H} + j, k));
+      hn += product(h, getW(${2 * H} + j, k));
+    }
+    r = sigmoid4(r);
+    z = sigmoid4(z);
+    vec4 n = tanh4(getXZ(t, b, ${2 * H} + j) + r * (hn + getBN(0, j).xyxy));
+    vec4 prev = getH(b, j);
+    vec4 next = (prev - n) * z + n;
+    setOutput(vec4(validAt(t, b) ? next.xy : prev.xy, validAt(t, b + 1) ? next.zw : prev.zw));
+  }`,
+    { masked, uniforms: ['t'] },
+  );
+}
+
 /** The conversions into and out of the layouts above (see `WebglLayout`); `split` names the state's. */
 function layoutProgram(layout: WebglLayout, shape: number[], hidden: number, split: boolean): Program {
   // Element (r, c) of a [R, 4H] matrix X, of h and of c in state S, row r.
@@ -418,8 +459,9 @@ function gatherProgram(kind: WebglGather, count: number, shape: number[], attrs:
     return pick(fetchAt(${steps}, b, column), b, column);
   }`;
   } else {
-    // dZ_t is the first 4H columns of a [N, 5H] `LSTM_WEBGL_DZ` output: whole texels.
-    outputShape = [count, shape[0], 4 * hidden];
+    // 'dz': dZ_t is the first 4H columns of a [N, 5H] `LSTM_WEBGL_DZ` output; 'rows': a GRU's h_t
+    // [N, H], zero where a row does not have step t. Whole texels either way.
+    outputShape = [count, shape[0], kind === 'dz' ? 4 * hidden : hidden];
     el = '';
   }
   // A packed texel of 'concat' is one texel of one chunk (2x2 blocks never cross steps).
@@ -432,7 +474,8 @@ function gatherProgram(kind: WebglGather, count: number, shape: number[], attrs:
   const copyStep = `
   void main() {
     ivec3 rc = getOutputCoords();
-    setOutput(fetchAt(rc.x, rc.y, rc.z));
+    vec4 v = fetchAt(rc.x, rc.y, rc.z);
+    setOutput(vec4(validAt(first + rc.x, rc.y) ? v.xy : vec2(0.0), validAt(first + rc.x, rc.y + 1) ? v.zw : vec2(0.0)));
   }`;
   const main = unpacked
     ? `
@@ -442,9 +485,9 @@ function gatherProgram(kind: WebglGather, count: number, shape: number[], attrs:
   }`
     : kind === 'concat'
       ? copy
-      : kind === 'dz'
-        ? copyStep
-        : elementwise(3);
+      : kind === 'outputs'
+        ? elementwise(3)
+        : copyStep;
   return program(names, outputShape, `${fetch}\n  ${el}${main}`, {
     masked,
     uniforms: kind === 'concat' ? [] : ['first'],
@@ -496,6 +539,14 @@ export function registerWebglStepKernels(): void {
       backend,
       dzProgram(attrs.batch, attrs.hidden, Boolean(i.valid), attrs.first),
       [i.a, i.s, i.sPrev, i.dy, i.dh, i.dc, i.valid],
+      [[attrs.t]],
+    ),
+  ]);
+  registerKernel(GRU_WEBGL_STEP, 'webgl', ({ inputs: i, backend, attrs }) => [
+    run(
+      backend,
+      gruStepProgram(attrs.batch, attrs.hidden, Boolean(i.valid)),
+      [i.h, i.xz, i.w, i.bn, i.valid],
       [[attrs.t]],
     ),
   ]);
