@@ -172,7 +172,7 @@ function hiddenDirection<C extends Record<string, tf.Tensor>>(
   if (hasFusedKernels() && !options.validSteps && !record && (!taping || options.gradient !== 'autodiff')) {
     return fusedHiddenDirection(x, h0, w, ops.kernel, options);
   }
-  // webgl in inference: a GRU step's gate arithmetic and state update as one shader program.
+  // webgl in inference: a GRU step as one shader program (the recurrent product inside when H is even).
   if (!taping && !record && ops.kernel === undefined && x.shape[0] > 0 && hasWebglKernels()) {
     return webglGruDirection(x, h0, w, options);
   }
