@@ -240,6 +240,59 @@ function hiddenFixtureCheck(folder: 'gru' | 'rnn', fx: HiddenFixture, backend: s
   }
 }
 
+/** A shape for the kernels checks: T steps, N rows, I inputs, H hidden units, and options. */
+interface KernelCase {
+  name: string;
+  t: number;
+  n: number;
+  i: number;
+  h: number;
+  reverse?: boolean;
+  lengths?: number[];
+  mask?: boolean;
+  bias?: boolean;
+}
+
+/**
+ * A case's inputs, drawn from normals seeded `seed`, `seed + 1`, ...: x [T, N, I], h0 [N, H] (and
+ * c0, `withCell`), W_ih [G H, I], W_hh [G H, H], b_ih and b_hh [G H], for `gates` = G.
+ */
+function caseInputs(c: KernelCase, gates: number, withCell: boolean, seed: number): tf.Tensor[] {
+  const shapes: [number[], number][] = [
+    [[c.t, c.n, c.i], 1],
+    [[c.n, c.h], 1],
+    ...(withCell ? [[[c.n, c.h], 1] as [number[], number]] : []),
+    [[gates * c.h, c.i], 0.5],
+    [[gates * c.h, c.h], 0.5],
+    [[gates * c.h], 0.5],
+    [[gates * c.h], 0.5],
+  ];
+  return shapes.map(([shape, scale], k) => tf.randomNormal(shape, 0, scale, 'float32', seed + k));
+}
+
+/** `run` with the flag TFJSLSTM_FUSED_KERNELS off (the composed ops), then on (the backend's own kernels). */
+function composedThenOwn<T>(run: () => T): [T, T] {
+  const [composed, own] = [false, true].map((fused) => {
+    tf.env().set('TFJSLSTM_FUSED_KERNELS', fused);
+    try {
+      return run();
+    } finally {
+      tf.env().set('TFJSLSTM_FUSED_KERNELS', true);
+    }
+  });
+  return [composed, own];
+}
+
+/** `body`, then an error if it left tensors behind. */
+function leavesNothing(name: string, body: () => void): void {
+  const before = tf.memory().numTensors;
+  body();
+  if (tf.memory().numTensors !== before)
+    throw new Error(`${name}: ${tf.memory().numTensors - before} tensors left behind`);
+}
+
+const values = (t: tf.Tensor) => Array.from(t.dataSync());
+
 /**
  * The backend's own LSTM kernels (on webgl its shader programs, on cpu and wasm the fused kernels)
  * against its composed ops (the flag TFJSLSTM_FUSED_KERNELS off): forward in inference, then the
@@ -248,16 +301,7 @@ function hiddenFixtureCheck(folder: 'gru' | 'rnn', fx: HiddenFixture, backend: s
  * chunks), reverse with lengths, a device mask (validSteps), one step.
  */
 function kernelsCheck(errors: Errors): void {
-  const cases: {
-    name: string;
-    t: number;
-    n: number;
-    i: number;
-    h: number;
-    reverse?: boolean;
-    lengths?: number[];
-    mask?: boolean;
-  }[] = [
+  const cases: KernelCase[] = [
     { name: 'T40 N3 H5', t: 40, n: 3, i: 4, h: 5 },
     { name: 'T33 N4 H6 reverse lengths', t: 33, n: 4, i: 3, h: 6, reverse: true, lengths: [33, 20, 1, 7] },
     { name: 'T12 N2 H4 validSteps', t: 12, n: 2, i: 3, h: 4, mask: true },
@@ -265,52 +309,35 @@ function kernelsCheck(errors: Errors): void {
     { name: 'T1 N5 H3', t: 1, n: 5, i: 2, h: 3 },
   ];
   for (const c of cases) {
-    const before = tf.memory().numTensors;
-    let seed = 10;
-    const rand = (shape: number[], scale = 1) => tf.randomNormal(shape, 0, scale, 'float32', seed++);
-    const inputs = [
-      rand([c.t, c.n, c.i]),
-      rand([c.n, c.h]),
-      rand([c.n, c.h]),
-      rand([4 * c.h, c.i], 0.5),
-      rand([4 * c.h, c.h], 0.5),
-      rand([4 * c.h], 0.5),
-      rand([4 * c.h], 0.5),
-    ];
-    const lossWeights = rand([c.t, c.n, c.h]);
-    const valid = c.mask
-      ? tf.tensor2d(
-          Array.from({ length: c.t * c.n }, (_, k) => (Math.floor(k / c.n) < (k % c.n === 0 ? c.t : 5) ? 1 : 0)),
-          [c.t, c.n],
-        )
-      : undefined;
-    const options = { reverse: c.reverse, lengths: c.lengths, validSteps: valid };
-    const apply = ([x, h0, c0, weightIh, weightHh, biasIh, biasHh]: tf.Tensor[]) =>
-      lstmDirection(x, h0, c0, { weightIh, weightHh, biasIh, biasHh }, options);
-    const loss = (...xs: tf.Tensor[]) => {
-      const { output, hN, cN } = apply(xs);
-      return tf.addN([tf.sum(tf.mul(output, lossWeights)), tf.sum(hN), tf.sum(tf.square(cN))]) as tf.Scalar;
-    };
-    const results = [false, true].map((fused) => {
-      tf.env().set('TFJSLSTM_FUSED_KERNELS', fused);
-      try {
+    leavesNothing(c.name, () => {
+      const inputs = caseInputs(c, 4, true, 10);
+      const lossWeights = tf.randomNormal([c.t, c.n, c.h], 0, 1, 'float32', 17);
+      const valid = c.mask
+        ? tf.tensor2d(
+            Array.from({ length: c.t * c.n }, (_, k) => (Math.floor(k / c.n) < (k % c.n === 0 ? c.t : 5) ? 1 : 0)),
+            [c.t, c.n],
+          )
+        : undefined;
+      const options = { reverse: c.reverse, lengths: c.lengths, validSteps: valid };
+      const apply = ([x, h0, c0, weightIh, weightHh, biasIh, biasHh]: tf.Tensor[]) =>
+        lstmDirection(x, h0, c0, { weightIh, weightHh, biasIh, biasHh }, options);
+      const loss = (...xs: tf.Tensor[]) => {
+        const { output, hN, cN } = apply(xs);
+        return tf.addN([tf.sum(tf.mul(output, lossWeights)), tf.sum(hN), tf.sum(tf.square(cN))]) as tf.Scalar;
+      };
+      const results = composedThenOwn(() => {
         const { output, hN, cN } = apply(inputs);
         return { forward: [output, hN, cN], grads: tf.grads(loss)(inputs) };
-      } finally {
-        tf.env().set('TFJSLSTM_FUSED_KERNELS', true);
-      }
+      });
+      const [composed, own] = results;
+      ['output', 'h_n', 'c_n'].forEach((label, k) =>
+        errors.close(`${c.name}: ${label}`, own.forward[k], values(composed.forward[k]), 1e-5),
+      );
+      ['x', 'h0', 'c0', 'weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'].forEach((label, k) =>
+        errors.close(`d${label} (${c.name})`, own.grads[k], values(composed.grads[k]), 1e-4),
+      );
+      tf.dispose([inputs, lossWeights, valid ?? [], results.map((r) => [r.forward, r.grads])].flat(3));
     });
-    const [composed, own] = results;
-    const expected = (t: tf.Tensor) => Array.from(t.dataSync());
-    ['output', 'h_n', 'c_n'].forEach((label, k) =>
-      errors.close(`${c.name}: ${label}`, own.forward[k], expected(composed.forward[k]), 1e-5),
-    );
-    ['x', 'h0', 'c0', 'weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'].forEach((label, k) =>
-      errors.close(`d${label} (${c.name})`, own.grads[k], expected(composed.grads[k]), 1e-4),
-    );
-    tf.dispose([inputs, lossWeights, valid ?? [], results.map((r) => [r.forward, r.grads])].flat(3));
-    if (tf.memory().numTensors !== before)
-      throw new Error(`${c.name}: ${tf.memory().numTensors - before} tensors left behind`);
   }
 }
 
@@ -319,50 +346,25 @@ function kernelsCheck(errors: Errors): void {
  * is even): forward against the composed ops.
  */
 function gruKernelsCheck(errors: Errors): void {
-  const cases: {
-    name: string;
-    t: number;
-    n: number;
-    i: number;
-    h: number;
-    reverse?: boolean;
-    lengths?: number[];
-    bias?: boolean;
-  }[] = [
+  const cases: KernelCase[] = [
     { name: 'T40 N3 H6', t: 40, n: 3, i: 4, h: 6 },
     { name: 'T33 N4 H4 reverse lengths', t: 33, n: 4, i: 3, h: 4, reverse: true, lengths: [33, 20, 1, 7] },
     { name: 'T12 N2 H8 no bias', t: 12, n: 2, i: 3, h: 8, bias: false },
     { name: 'T7 N2 H5', t: 7, n: 2, i: 3, h: 5 },
   ];
   for (const c of cases) {
-    const before = tf.memory().numTensors;
-    let seed = 30;
-    const rand = (shape: number[], scale = 1) => tf.randomNormal(shape, 0, scale, 'float32', seed++);
-    const [x, h0, weightIh, weightHh, biasIh, biasHh] = [
-      rand([c.t, c.n, c.i]),
-      rand([c.n, c.h]),
-      rand([3 * c.h, c.i], 0.5),
-      rand([3 * c.h, c.h], 0.5),
-      rand([3 * c.h], 0.5),
-      rand([3 * c.h], 0.5),
-    ];
-    const w = c.bias === false ? { weightIh, weightHh } : { weightIh, weightHh, biasIh, biasHh };
-    const results = [false, true].map((fused) => {
-      tf.env().set('TFJSLSTM_FUSED_KERNELS', fused);
-      try {
+    leavesNothing(c.name, () => {
+      const inputs = caseInputs(c, 3, false, 30);
+      const [x, h0, weightIh, weightHh, biasIh, biasHh] = inputs;
+      const w = c.bias === false ? { weightIh, weightHh } : { weightIh, weightHh, biasIh, biasHh };
+      const results = composedThenOwn(() => {
         const { output, hN } = gruDirection(x, h0, w, { reverse: c.reverse, lengths: c.lengths });
         return [output, hN];
-      } finally {
-        tf.env().set('TFJSLSTM_FUSED_KERNELS', true);
-      }
+      });
+      const [composed, own] = results;
+      ['output', 'h_n'].forEach((label, k) => errors.close(`${c.name}: ${label}`, own[k], values(composed[k]), 1e-5));
+      tf.dispose([...inputs, ...results.flat()]);
     });
-    const [composed, own] = results;
-    ['output', 'h_n'].forEach((label, k) =>
-      errors.close(`${c.name}: ${label}`, own[k], Array.from(composed[k].dataSync()), 1e-5),
-    );
-    tf.dispose([x, h0, weightIh, weightHh, biasIh, biasHh, ...results.flat()]);
-    if (tf.memory().numTensors !== before)
-      throw new Error(`${c.name}: ${tf.memory().numTensors - before} tensors left behind`);
   }
 }
 
