@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { GRU_WEBGL_CELL, GRU_WEBGL_STEP, LSTM_WEBGL_UNPACKED } from '../kernels/kernel-names';
 import { runKernel } from '../kernels/run-kernel';
-import { inputProjection, maskPadding, SequenceOptions, stepMasks, stepOrder, whereStep } from '../ops/sequence';
+import { inputProjection, SequenceOptions, stepMasks, stepOrder, whereStep } from '../ops/sequence';
 import { CellWeights } from '../ops/weights';
 import { gather, layout, validSteps } from './webgl-step-direction';
 
@@ -52,15 +52,14 @@ function gruSteps(
   w: CellWeights,
   options: SequenceOptions,
 ): { output: tf.Tensor; hN: tf.Tensor } {
-  const [steps, batch, inputSize] = x.shape;
+  const [steps, batch] = x.shape;
   const hidden = h0.shape[1] as number;
-  const x2d = tf.reshape(maskPadding(x, options.lengths, options.validSteps), [steps * batch, inputSize]);
-  let xz = tf.matMul(x2d, w.weightIh, false, true);
+  // b_ih with the input's part (inputProjection); b_hr and b_hz add to it too, while b_hn sits
+  // inside r (hn + b_hn).
+  let xz = inputProjection(x, w, options, 'input');
   let bn = tf.zeros([1, hidden]);
   if (w.biasIh && w.biasHh) {
-    // b_hr and b_hz add to the input's part; b_hn sits inside r (hn + b_hn).
-    const rz = tf.slice(w.biasHh, [0], [2 * hidden]);
-    xz = tf.add(xz, tf.add(w.biasIh, tf.concat([rz, tf.zeros([hidden])])));
+    xz = tf.add(xz, tf.concat([tf.slice(w.biasHh, [0], [2 * hidden]), tf.zeros([hidden])]));
     bn = tf.reshape(tf.slice(w.biasHh, [2 * hidden], [hidden]), [1, hidden]);
   }
   const xzSteps = layout('packed', [steps, batch, 3 * hidden], 0, tf.reshape(xz, [steps, batch, 3 * hidden]));
